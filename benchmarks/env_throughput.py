@@ -1,0 +1,90 @@
+"""Step throughput and reset time of our walker tracks against Gymnasium's BipedalWalkerHardcore-v3.
+
+Run:  python benchmarks/env_throughput.py [--steps 20000] [--repeats 5]
+
+Each env is made with gym.make (same wrappers for every env), driven by
+random actions from a fixed seed, in interleaved repetitions so that machine
+noise hits every env alike. Prints the median steps/s and reset time of each
+env and their ratios to the stock env measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+
+import gymnasium as gym
+import numpy as np
+
+import curriculum_gym  # noqa: F401  (registers the IDs)
+
+PEER = "BipedalWalkerHardcore-v3"
+CANDIDATES = {
+    PEER: {},
+    "StumpTracks-v0": {},
+    "HexagonTracks-v0": {},
+    "StumpTracks-v0 (quadru)": {"body": "quadru"},
+}
+
+
+def make(label: str) -> gym.Env:
+    env_id = label.split(" ")[0]
+    if env_id == PEER:
+        return gym.make("BipedalWalker-v3", hardcore=True)
+    return gym.make(env_id, **CANDIDATES[label])
+
+
+def measure_steps(label: str, n_steps: int, seed: int) -> float:
+    env = make(label)
+    rng = np.random.default_rng(seed)
+    actions = rng.uniform(-1, 1, size=(n_steps, env.action_space.shape[0])).astype(np.float32)
+    env.reset(seed=seed)
+    step_time = 0.0
+    for a in actions:
+        t0 = time.perf_counter()
+        _, _, terminated, truncated, _ = env.step(a)
+        step_time += time.perf_counter() - t0
+        if terminated or truncated:
+            env.reset()
+    env.close()
+    return n_steps / step_time
+
+
+def measure_resets(label: str, n_resets: int, seed: int) -> float:
+    env = make(label)
+    env.reset(seed=seed)
+    t0 = time.perf_counter()
+    for _ in range(n_resets):
+        env.reset()
+    dt = (time.perf_counter() - t0) / n_resets
+    env.close()
+    return dt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=20000)
+    parser.add_argument("--resets", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    sps: dict[str, list[float]] = {k: [] for k in CANDIDATES}
+    reset: dict[str, list[float]] = {k: [] for k in CANDIDATES}
+    for rep in range(args.repeats):
+        for label in CANDIDATES:
+            sps[label].append(measure_steps(label, args.steps, seed=rep))
+            reset[label].append(measure_resets(label, args.resets, seed=rep))
+
+    print(f"python {platform.python_version()}, {platform.machine()}, gymnasium {gym.__version__}")
+    print(f"{args.repeats} repetitions x {args.steps} random-action steps, {args.resets} resets; medians")
+    print(f"{'env':28s} {'steps/s':>9s} {'x peer':>7s} {'reset ms':>9s} {'x peer':>7s}")
+    peer_sps, peer_reset = statistics.median(sps[PEER]), statistics.median(reset[PEER])
+    for label in CANDIDATES:
+        s, r = statistics.median(sps[label]), statistics.median(reset[label])
+        print(f"{label:28s} {s:9.0f} {s / peer_sps:7.2f} {r * 1e3:9.2f} {r / peer_reset:7.2f}")
+
+
+if __name__ == "__main__":
+    main()

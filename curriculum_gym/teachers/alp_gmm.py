@@ -1,0 +1,252 @@
+"""ALP-GMM: absolute learning progress modelled with Gaussian mixtures (Portelas et al., CoRL 2019)."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from curriculum_gym.tasks import TaskSpace
+from curriculum_gym.teachers.base import Teacher, check_fraction, check_int, proportional_choice
+from curriculum_gym.teachers.gmm import Mixture, fit_best_mixture
+from curriculum_gym.teachers.history import NearestHistory
+
+#: Settings of the two published studies.
+PRESETS: dict[str, dict[str, Any]] = {
+    "corl2019": {"fit_rate": 250, "random_task_ratio": 0.2, "potential_ks": list(range(2, 11))},
+    "teachmyagent": {"fit_rate": 150, "random_task_ratio": 0.05, "potential_ks": list(range(2, 10))},
+}
+MIN_HISTORY_FOR_ALP = 6  # with fewer past episodes ALP is 0
+
+
+class ALPGMM(Teacher):
+    """Samples tasks from the Gaussians of a GMM fitted on (task, ALP), chosen in proportion to their mean ALP.
+
+    Per finished episode (task, return normalised to [0, 1]):
+
+    1. ALP = |return - return of the nearest previous task| (0 with fewer than 6 past episodes).
+    2. [task, ALP] joins the fitting window.
+    3. Every ``fit_rate`` episodes a GMM is fitted on the last ``fit_rate`` rows for
+       every k in ``potential_ks``; the lowest ``criterion`` (AIC or BIC) wins.
+
+    Sampling: uniform during the first ``fit_rate`` episodes and with probability
+    ``random_task_ratio`` afterwards; otherwise a Gaussian is picked in proportion
+    to its mean ALP, a point drawn from it, its ALP coordinate dropped, clipped.
+
+    Args:
+        preset: ``"corl2019"`` (fit_rate 250, random ratio 0.2, k 2..10) or
+            ``"teachmyagent"`` (150, 0.05, k 2..9); explicit options override it.
+        normalize_tasks: fit and measure distances in [0, 1]^d (default) or in raw units (the original).
+        max_history: keep at most this many past episodes for the nearest-neighbour ALP (None: all).
+        background_fit: refit in a background thread and swap the new mixture in when ready, so
+            no call waits for a fit. Not reproducible run to run; keep False for exact replays.
+        gmm_backend: ``"numpy"`` (batched EM, fast) or ``"sklearn"`` (scikit-learn's GaussianMixture).
+
+    Example:
+        >>> import curriculum_gym as cg
+        >>> space = cg.TaskSpace(["x", "y"], [0, 0], [1, 1])
+        >>> teacher = cg.make_teacher("alp-gmm", space, seed=0, return_range=(0, 1), fit_rate=50)
+        >>> for _ in range(100):
+        ...     task = teacher.sample()
+        ...     teacher.update(task, float(task[0] > 0.5))
+        >>> teacher.mixture_.n_components >= 2
+        True
+    """
+
+    name = "alp-gmm"
+    option_names = (
+        "fit_rate",
+        "random_task_ratio",
+        "potential_ks",
+        "criterion",
+        "normalize_tasks",
+        "max_history",
+        "background_fit",
+        "gmm_backend",
+    )
+
+    def __init__(
+        self,
+        task_space: TaskSpace,
+        seed: int | None = None,
+        return_range: tuple[float, float] | None = None,
+        *,
+        preset: str = "corl2019",
+        fit_rate: int | None = None,
+        random_task_ratio: float | None = None,
+        potential_ks: Any = None,
+        criterion: str = "aic",
+        normalize_tasks: bool = True,
+        max_history: int | None = None,
+        background_fit: bool = False,
+        gmm_backend: str = "numpy",
+    ) -> None:
+        super().__init__(task_space, seed, return_range)
+        if preset not in PRESETS:
+            raise ValueError(f"unknown ALP-GMM preset {preset!r}; allowed: {sorted(PRESETS)}")
+        defaults = PRESETS[preset]
+        self.fit_rate = check_int("fit_rate", defaults["fit_rate"] if fit_rate is None else fit_rate, 2)
+        self.random_task_ratio = check_fraction(
+            "random_task_ratio", defaults["random_task_ratio"] if random_task_ratio is None else random_task_ratio
+        )
+        ks = defaults["potential_ks"] if potential_ks is None else potential_ks
+        try:
+            ks = sorted({check_int("potential_ks entries", k, 1, self.fit_rate) for k in ks})
+        except TypeError:
+            raise ValueError(f"potential_ks must be a list of integers in [1, fit_rate]; got {ks!r}") from None
+        if not ks:
+            raise ValueError("potential_ks must name at least one number of Gaussians")
+        self.potential_ks = ks
+        if criterion not in ("aic", "bic"):
+            raise ValueError(f"criterion must be 'aic' or 'bic'; got {criterion!r}")
+        self.criterion = criterion
+        if not isinstance(normalize_tasks, bool):
+            raise ValueError(f"normalize_tasks must be True or False; got {normalize_tasks!r}")
+        self.normalize_tasks = normalize_tasks
+        if max_history is not None:
+            max_history = check_int("max_history", max_history, self.fit_rate)
+        self.max_history = max_history
+        if not isinstance(background_fit, bool):
+            raise ValueError(f"background_fit must be True or False; got {background_fit!r}")
+        self.background_fit = background_fit
+        if gmm_backend not in ("numpy", "sklearn"):
+            raise ValueError(f"gmm_backend must be 'numpy' or 'sklearn'; got {gmm_backend!r}")
+        self.gmm_backend = gmm_backend
+
+        # learned state
+        self.history_ = NearestHistory(task_space.dim, max_size=max_history)
+        self.window_ = np.empty((0, task_space.dim + 1))  # last fit_rate rows of [task, ALP]
+        self.alps_: list[float] = []  # per-episode ALP (bounded like the history)
+        self.mixture_: Mixture | None = None
+        self.fits_: list[tuple[int, Mixture]] = []  # (episode, mixture) of every fit, for plots
+        self.last_fit_seconds_ = 0.0
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: list[tuple[int, Future]] = []
+
+    # ------------------------------------------------------------- sampling
+    def _to_unit(self, task: np.ndarray) -> np.ndarray:
+        return self.task_space.normalize(task) if self.normalize_tasks else task
+
+    def _from_unit(self, x: np.ndarray) -> np.ndarray:
+        return self.task_space.denormalize(x) if self.normalize_tasks else x
+
+    def _sample(self) -> np.ndarray:
+        self._collect_background_fits()
+        bootstrapping = self.n_updates_ < self.fit_rate or self.mixture_ is None
+        if bootstrapping or self.rng_.random() < self.random_task_ratio:
+            return self.task_space.sample(self.rng_)
+        mixture = self.mixture_
+        index = proportional_choice(self.rng_, mixture.means[:, -1])
+        point = mixture.sample_component(self.rng_, index)[:-1]
+        return self._from_unit(point)
+
+    # --------------------------------------------------------------- update
+    def _update(self, task: np.ndarray, normalized_return: float) -> None:
+        self._collect_background_fits()
+        x = self._to_unit(task)
+        alp = 0.0
+        if len(self.history_) >= MIN_HISTORY_FOR_ALP:
+            alp = abs(normalized_return - self.history_.nearest_return(x))
+        self.history_.add(x, normalized_return)
+        self.alps_.append(alp)
+        if self.max_history is not None and len(self.alps_) > 2 * self.max_history:
+            del self.alps_[: len(self.alps_) - self.max_history]
+        row = np.append(x, alp)[None, :]
+        self.window_ = np.concatenate([self.window_[-(self.fit_rate - 1) :], row]) if self.fit_rate > 1 else row
+        episode = self.n_updates_ + 1
+        if episode >= self.fit_rate and episode % self.fit_rate == 0:
+            self._fit(episode)
+
+    def _fit(self, episode: int) -> None:
+        seed = int(self.rng_.integers(2**31 - 1))
+        args = (self.window_.copy(), self.potential_ks, seed, self.criterion, self.gmm_backend)
+        if not self.background_fit:
+            start = time.perf_counter()
+            self._install(episode, fit_best_mixture(*args))
+            self.last_fit_seconds_ = time.perf_counter() - start
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alp-gmm-fit")
+        self._pending.append((episode, self._executor.submit(_timed_fit, *args)))
+
+    def _install(self, episode: int, mixture: Mixture | None) -> None:
+        if mixture is not None:
+            self.mixture_ = mixture
+            self.fits_.append((episode, mixture))
+
+    def _collect_background_fits(self, wait: bool = False) -> None:
+        while self._pending and (wait or self._pending[0][1].done()):
+            episode, future = self._pending.pop(0)
+            mixture, seconds = future.result()
+            self.last_fit_seconds_ = seconds
+            self._install(episode, mixture)
+
+    def wait_for_fit(self) -> None:
+        """Block until every background fit has been swapped in."""
+        self._collect_background_fits(wait=True)
+
+    def close(self) -> None:
+        """Stop the background fitting thread (if any)."""
+        self.wait_for_fit()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    # ------------------------------------------------------------ reporting
+    @property
+    def alp_history(self) -> np.ndarray:
+        """Per-episode ALP, oldest first."""
+        return np.asarray(self.alps_)
+
+    def metrics(self) -> dict[str, float]:
+        m = super().metrics()
+        window_alp = self.window_[:, -1]
+        m.update(
+            {
+                "mean_alp": float(window_alp.mean()) if len(window_alp) else 0.0,
+                "n_gaussians": self.mixture_.n_components if self.mixture_ is not None else 0,
+                "max_gaussian_alp": float(self.mixture_.means[:, -1].max()) if self.mixture_ is not None else 0.0,
+                "n_fits": len(self.fits_),
+                "last_fit_ms": 1e3 * self.last_fit_seconds_,
+            }
+        )
+        return m
+
+    # ---------------------------------------------------------- persistence
+    def _before_load(self) -> None:
+        self.close()
+
+    def _get_state(self) -> dict[str, Any]:
+        self.wait_for_fit()  # a checkpoint never misses a fit already paid for
+        return {
+            "history": self.history_.state_dict(),
+            "window": self.window_.copy(),
+            "alps": np.asarray(self.alps_, dtype=np.float64),
+            "mixture": None if self.mixture_ is None else self.mixture_.state_dict(),
+            "fit_episodes": [e for e, _ in self.fits_],
+            "fits": [m.state_dict() for _, m in self.fits_],
+            "last_fit_seconds": self.last_fit_seconds_,
+        }
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        history = NearestHistory(self.task_space.dim, max_size=self.max_history)
+        history.load_state_dict(state["history"])
+        window = np.asarray(state["window"], dtype=np.float64)
+        if window.ndim != 2 or window.shape[1] != self.task_space.dim + 1 or len(window) > self.fit_rate:
+            raise ValueError(f"window has shape {window.shape}; expected (<= {self.fit_rate}, {self.task_space.dim + 1})")
+        mixture = None if state["mixture"] is None else Mixture.from_state_dict(state["mixture"])
+        if mixture is not None and mixture.means.shape[1] != self.task_space.dim + 1:
+            raise ValueError("mixture dimension does not match the task space")
+        fits = [(int(e), Mixture.from_state_dict(m)) for e, m in zip(state["fit_episodes"], state["fits"], strict=True)]
+        self.history_, self.window_, self.mixture_, self.fits_ = history, window, mixture, fits
+        self.alps_ = [float(a) for a in np.asarray(state["alps"], dtype=np.float64)]
+        self.last_fit_seconds_ = float(state["last_fit_seconds"])
+        self._executor, self._pending = None, []
+
+
+def _timed_fit(*args: Any) -> tuple[Mixture | None, float]:
+    start = time.perf_counter()
+    mixture = fit_best_mixture(*args)
+    return mixture, time.perf_counter() - start

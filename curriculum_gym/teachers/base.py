@@ -1,0 +1,203 @@
+"""The Teacher base class: what every curriculum algorithm offers."""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from curriculum_gym import checkpoint
+from curriculum_gym.tasks import TaskSpace
+
+#: Return range of the walker tracks used to normalise returns (SPEC §2).
+WALKER_RETURN_RANGE = (-150.0, 350.0)
+
+
+class Teacher(ABC):
+    """Chooses the next task from the (task, episodic return) pairs it was told about.
+
+    Subclasses implement :meth:`_sample` (a task in the task space's raw units),
+    :meth:`_update` (one finished episode, return normalised to [0, 1]) and
+    :meth:`_get_state` / :meth:`_set_state` (their learned state as plain
+    values and numpy arrays). Constructor arguments are stored as given;
+    learned state has a trailing underscore.
+
+    Example:
+        >>> import curriculum_gym as cg
+        >>> space = cg.TaskSpace(["a", "b"], [0, 0], [1, 1])
+        >>> teacher = cg.make_teacher("random", space, seed=0)
+        >>> task = teacher.sample()
+        >>> teacher.update(task, episode_return=12.0)
+        >>> teacher.metrics()["episodes"]
+        1
+    """
+
+    #: the name ``make_teacher`` knows this teacher by
+    name: ClassVar[str] = "teacher"
+    #: constructor options (besides task_space, seed, return_range) saved in checkpoints
+    option_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        task_space: TaskSpace,
+        seed: int | None = None,
+        return_range: tuple[float, float] | None = None,
+    ) -> None:
+        if not isinstance(task_space, TaskSpace):
+            raise ValueError(f"task_space must be a curriculum_gym.TaskSpace; got {type(task_space).__name__}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed must be a non-negative int or None; got {seed!r}")
+        self.task_space = task_space
+        self.seed = None if seed is None else int(seed)
+        self.return_range = _check_return_range(return_range)
+        self.rng_ = np.random.default_rng(self.seed)
+        self.n_updates_ = 0
+        self.n_samples_ = 0
+
+    # ----------------------------------------------------------- public API
+    def sample(self) -> np.ndarray:
+        """The next task, in the task space's raw units, inside its bounds."""
+        task = np.clip(np.asarray(self._sample(), dtype=np.float64), self.task_space.low, self.task_space.high)
+        self.n_samples_ += 1
+        return task
+
+    def update(self, task: Any, episode_return: float) -> None:
+        """Tell the teacher one episode on ``task`` ended with ``episode_return`` (raw units)."""
+        task = self.task_space.validate(task)
+        try:
+            r = float(episode_return)
+        except (TypeError, ValueError):
+            raise ValueError(f"episode_return must be a number; got {episode_return!r}") from None
+        if not math.isfinite(r):
+            raise ValueError(f"episode_return must be finite; got {r}")
+        self._update(task, self.normalize_return(r))
+        self.n_updates_ += 1
+
+    def normalize_return(self, episode_return: float) -> float:
+        """Map a raw return to [0, 1] with ``return_range`` (clipped)."""
+        lo, hi = self.return_range
+        return min(1.0, max(0.0, (episode_return - lo) / (hi - lo)))
+
+    def metrics(self) -> dict[str, float]:
+        """Numbers worth logging (TensorBoard ``teacher/*``)."""
+        return {"episodes": self.n_updates_, "samples": self.n_samples_}
+
+    # ---------------------------------------------------------- persistence
+    def get_options(self) -> dict[str, Any]:
+        return {k: _plain(getattr(self, k)) for k in self.option_names}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly where this teacher is: plain values and numpy arrays."""
+        return {
+            "teacher": self.name,
+            "task_space": self.task_space.state_dict(),
+            "seed": self.seed,
+            "return_range": list(self.return_range),
+            "options": self.get_options(),
+            "rng": copy.deepcopy(self.rng_.bit_generator.state),
+            "n_updates": self.n_updates_,
+            "n_samples": self.n_samples_,
+            "state": self._get_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a :meth:`state_dict`. On any error this teacher is left untouched."""
+        if not isinstance(state, dict):
+            raise ValueError(f"a teacher state must be a dict; got {type(state).__name__}")
+        if state.get("teacher") != self.name:
+            raise ValueError(f"state is for teacher {state.get('teacher')!r}, not {self.name!r}")
+        space = TaskSpace.from_state_dict(state.get("task_space", {}))
+        if space != self.task_space:
+            raise ValueError(f"state is for task space {space}, not {self.task_space}")
+        fresh = copy.copy(self)  # shallow: replaced attributes never touch this object
+        try:
+            rng = np.random.default_rng()
+            rng.bit_generator.state = state["rng"]
+            fresh.rng_ = rng
+            fresh.n_updates_ = int(state["n_updates"])
+            fresh.n_samples_ = int(state["n_samples"])
+            fresh._set_state(state["state"])
+        except (KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise ValueError(f"invalid {self.name} teacher state: {exc!r}") from None
+        self._before_load()
+        self.__dict__.update(fresh.__dict__)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write a checkpoint (JSON + ``.npy`` arrays in one zip, no pickle), atomically."""
+        checkpoint.save_state(self.state_dict(), path)
+
+    # -------------------------------------------------------- for subclasses
+    @abstractmethod
+    def _sample(self) -> np.ndarray: ...
+
+    @abstractmethod
+    def _update(self, task: np.ndarray, normalized_return: float) -> None: ...
+
+    def _get_state(self) -> dict[str, Any]:
+        return {}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        """Set learned state on this (fresh copy of a) teacher; raise ValueError if malformed."""
+
+    def _before_load(self) -> None:
+        """Hook: finish background work before the state is replaced."""
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.get_options().items())
+        return f"{type(self).__name__}({self.task_space}, seed={self.seed}{', ' + opts if opts else ''})"
+
+
+def _check_return_range(return_range: Any) -> tuple[float, float]:
+    if return_range is None:
+        return WALKER_RETURN_RANGE
+    try:
+        lo, hi = (float(v) for v in return_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"return_range must be a (low, high) pair of numbers; got {return_range!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"return_range must be finite with low < high; got ({lo}, {hi})")
+    return (lo, hi)
+
+
+def _plain(value: Any) -> Any:
+    """Constructor options as JSON-friendly values."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (range, tuple)):
+        return list(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def check_fraction(name: str, value: Any, low: float = 0.0, high: float = 1.0) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number in [{low}, {high}]; got {value!r}") from None
+    if not (low <= v <= high):
+        raise ValueError(f"{name} must be in [{low}, {high}]; got {v}")
+    return v
+
+
+def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
+    v = int(value)
+    if v < low or (high is not None and v > high):
+        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an integer {bound}; got {v}")
+    return v
+
+
+def proportional_choice(rng: np.random.Generator, weights: np.ndarray) -> int:
+    """Index drawn with probability proportional to ``weights`` (uniform if they are all 0)."""
+    w = np.maximum(np.asarray(weights, dtype=np.float64), 0.0)
+    total = w.sum()
+    if not total > 0:
+        return int(rng.integers(len(w)))
+    return int(rng.choice(len(w), p=w / total))

@@ -1,0 +1,96 @@
+"""Covar-GMM: sample where time and return co-vary (Moulin-Frier et al. 2014, as run in Portelas et al. 2019)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from curriculum_gym.tasks import TaskSpace
+from curriculum_gym.teachers.base import Teacher, check_fraction, check_int, proportional_choice
+from curriculum_gym.teachers.gmm import Mixture, fit_best_mixture
+
+
+class CovarGMM(Teacher):
+    """Fits GMMs on [task, relative time in the window, return]; samples Gaussians in
+    proportion to their time-return covariance (its absolute value with ``absolute_lp=True``,
+    else its positive part). Bootstrap and random ratio as ALP-GMM.
+
+    Example:
+        >>> import curriculum_gym as cg
+        >>> t = cg.make_teacher("covar-gmm", cg.TaskSpace(["x"], [0], [1]), seed=0, return_range=(0, 1), fit_rate=20)
+        >>> for _ in range(40):
+        ...     x = t.sample(); t.update(x, float(x[0]))
+        >>> t.mixture_ is not None
+        True
+    """
+
+    name = "covar-gmm"
+    option_names = ("fit_rate", "random_task_ratio", "potential_ks", "absolute_lp", "normalize_tasks", "gmm_backend")
+
+    def __init__(
+        self,
+        task_space: TaskSpace,
+        seed: int | None = None,
+        return_range: tuple[float, float] | None = None,
+        *,
+        fit_rate: int = 250,
+        random_task_ratio: float = 0.2,
+        potential_ks: Any = tuple(range(2, 11)),
+        absolute_lp: bool = False,
+        normalize_tasks: bool = True,
+        gmm_backend: str = "numpy",
+    ) -> None:
+        super().__init__(task_space, seed, return_range)
+        self.fit_rate = check_int("fit_rate", fit_rate, 2)
+        self.random_task_ratio = check_fraction("random_task_ratio", random_task_ratio)
+        try:
+            ks = sorted({check_int("potential_ks entries", k, 1, self.fit_rate) for k in potential_ks})
+        except TypeError:
+            raise ValueError(f"potential_ks must be a list of integers; got {potential_ks!r}") from None
+        if not ks:
+            raise ValueError("potential_ks must name at least one number of Gaussians")
+        self.potential_ks = ks
+        self.absolute_lp = bool(absolute_lp)
+        self.normalize_tasks = bool(normalize_tasks)
+        if gmm_backend not in ("numpy", "sklearn"):
+            raise ValueError(f"gmm_backend must be 'numpy' or 'sklearn'; got {gmm_backend!r}")
+        self.gmm_backend = gmm_backend
+        self.window_ = np.empty((0, task_space.dim + 2))
+        self.mixture_: Mixture | None = None
+
+    def _sample(self) -> np.ndarray:
+        if self.n_updates_ < self.fit_rate or self.mixture_ is None or self.rng_.random() < self.random_task_ratio:
+            return self.task_space.sample(self.rng_)
+        cov = self.mixture_.covariances[:, -2, -1]
+        progress = np.abs(cov) if self.absolute_lp else np.maximum(cov, 0.0)
+        index = proportional_choice(self.rng_, progress)
+        point = self.mixture_.sample_component(self.rng_, index)[:-2]
+        return self.task_space.denormalize(point) if self.normalize_tasks else point
+
+    def _update(self, task: np.ndarray, normalized_return: float) -> None:
+        x = self.task_space.normalize(task) if self.normalize_tasks else task
+        time_in_window = (self.n_updates_ % self.fit_rate) / self.fit_rate
+        row = np.concatenate([x, [time_in_window, normalized_return]])[None, :]
+        self.window_ = np.concatenate([self.window_[-(self.fit_rate - 1) :], row])
+        episode = self.n_updates_ + 1
+        if episode % self.fit_rate == 0:
+            seed = int(self.rng_.integers(2**31 - 1))
+            mixture = fit_best_mixture(self.window_, self.potential_ks, seed, "aic", self.gmm_backend)
+            if mixture is not None:
+                self.mixture_ = mixture
+
+    def metrics(self) -> dict[str, float]:
+        m = super().metrics()
+        m["n_gaussians"] = self.mixture_.n_components if self.mixture_ is not None else 0
+        return m
+
+    def _get_state(self) -> dict[str, Any]:
+        return {"window": self.window_.copy(), "mixture": None if self.mixture_ is None else self.mixture_.state_dict()}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        window = np.asarray(state["window"], dtype=np.float64)
+        if window.ndim != 2 or window.shape[1] != self.task_space.dim + 2:
+            raise ValueError(f"window has shape {window.shape}; expected (n, {self.task_space.dim + 2})")
+        self.window_ = window
+        self.mixture_ = None if state["mixture"] is None else Mixture.from_state_dict(state["mixture"])

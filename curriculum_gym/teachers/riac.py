@@ -1,0 +1,210 @@
+"""RIAC: Robust Intelligent Adaptive Curiosity (Baranes & Oudeyer 2009, as run in Portelas et al. 2019)."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from curriculum_gym.tasks import TaskSpace
+from curriculum_gym.teachers.base import Teacher, check_fraction, check_int, proportional_choice
+
+
+@dataclass
+class Region:
+    """A box of the (normalised) task space with its recent (task, return) pairs."""
+
+    low: np.ndarray
+    high: np.ndarray
+    tasks: deque = field(default_factory=deque)
+    returns: deque = field(default_factory=deque)
+    alp: float = 0.0
+    split_dim: int = -1  # -1 while a leaf
+    split_at: float = 0.0
+    children: tuple[int, int] | None = None
+
+
+class RIAC(Teacher):
+    """Splits the task space into regions and samples where absolute learning progress is high.
+
+    A region's ALP is |mean of the older half - mean of the newer half| of its last
+    ``max_region_size`` returns. A leaf holding more than ``max_region_size`` pairs
+    is split: of ``n_split_attempts`` random (dimension, threshold) cuts leaving each
+    child at least ``min_region_size`` pairs and ``min_dims_range_ratio`` of every
+    range, the one maximising ``n_1 * n_2 * |ALP_1 - ALP_2|`` wins (region sizes do
+    count, unlike the original code); if none is valid the oldest quarter of the
+    pairs is dropped. Sampling: 70 % a region in proportion to its ALP and a uniform
+    task inside, 20 % uniform, 10 % the worst task of a region (chosen by ALP)
+    mutated with N(., ``mutation_std``). The teacher works in normalised units.
+
+    Example:
+        >>> import curriculum_gym as cg
+        >>> t = cg.make_teacher("riac", cg.TaskSpace(["x", "y"], [0, 0], [1, 1]), seed=0, return_range=(0, 1))
+        >>> for i in range(400):
+        ...     x = t.sample(); t.update(x, float(x[0] > 0.5) * min(1, i / 300))
+        >>> len(t.regions_) > 1
+        True
+    """
+
+    name = "riac"
+    option_names = (
+        "max_region_size",
+        "n_split_attempts",
+        "min_region_size",
+        "min_dims_range_ratio",
+        "discard_ratio",
+        "mutation_std",
+    )
+
+    def __init__(
+        self,
+        task_space: TaskSpace,
+        seed: int | None = None,
+        return_range: tuple[float, float] | None = None,
+        *,
+        max_region_size: int = 200,
+        n_split_attempts: int = 50,
+        min_region_size: int | None = None,
+        min_dims_range_ratio: float = 1 / 6,
+        discard_ratio: float = 0.25,
+        mutation_std: float = 0.1,
+    ) -> None:
+        super().__init__(task_space, seed, return_range)
+        self.max_region_size = check_int("max_region_size", max_region_size, 4)
+        self.n_split_attempts = check_int("n_split_attempts", n_split_attempts, 1)
+        self.min_region_size = check_int(
+            "min_region_size", max(1, self.max_region_size // 20) if min_region_size is None else min_region_size,
+            1, self.max_region_size // 2,
+        )
+        self.min_dims_range_ratio = check_fraction("min_dims_range_ratio", min_dims_range_ratio, 0.0, 0.5)
+        self.discard_ratio = check_fraction("discard_ratio", discard_ratio, 0.0, 1.0)
+        self.mutation_std = check_fraction("mutation_std", mutation_std, 0.0, 10.0)
+        d = task_space.dim
+        self.regions_: list[Region] = [Region(np.zeros(d), np.ones(d))]
+
+    # ------------------------------------------------------------- sampling
+    def _sample(self) -> np.ndarray:
+        mode = self.rng_.random()
+        alps = np.array([r.alp for r in self.regions_])
+        if mode < 0.1:  # mutate the worst task of a region chosen by ALP
+            region = self.regions_[proportional_choice(self.rng_, alps)]
+            if region.returns:
+                worst = region.tasks[int(np.argmin(region.returns))]
+                u = np.clip(self.rng_.normal(worst, self.mutation_std), region.low, region.high)
+            else:  # nothing seen there yet
+                u = self.rng_.uniform(region.low, region.high)
+        elif mode < 0.3:  # uniform
+            u = self.rng_.random(self.task_space.dim)
+        else:
+            region = self.regions_[proportional_choice(self.rng_, alps)]
+            u = self.rng_.uniform(region.low, region.high)
+        return self.task_space.denormalize(u)
+
+    # --------------------------------------------------------------- update
+    def _alp(self, returns) -> float:
+        n = len(returns)
+        if n <= 2:
+            return 0.0
+        window = list(returns)[-min(n, self.max_region_size):]
+        half = len(window) // 2
+        older, newer = np.mean(window[:-half]), np.mean(window[-half:])
+        return abs(float(older - newer))
+
+    def _update(self, task: np.ndarray, normalized_return: float) -> None:
+        u = self.task_space.normalize(task)
+        index = 0
+        while True:  # every region on the path from the root to the leaf holding u
+            region = self.regions_[index]
+            region.tasks.append(u)
+            region.returns.append(normalized_return)
+            if len(region.returns) > self.max_region_size + 1:  # parents keep a sliding window
+                region.tasks.popleft()
+                region.returns.popleft()
+            region.alp = self._alp(region.returns)
+            if region.children is None:
+                break
+            index = region.children[0] if u[region.split_dim] <= region.split_at else region.children[1]
+        if len(region.returns) > self.max_region_size:
+            self._split(index)
+
+    def _split(self, index: int) -> None:
+        region = self.regions_[index]
+        tasks = np.array(region.tasks)
+        returns = np.array(region.returns)
+        min_width = self.min_dims_range_ratio  # of the normalised range 1
+        best = None
+        for _ in range(self.n_split_attempts):
+            dim = int(self.rng_.integers(self.task_space.dim))
+            at = float(self.rng_.uniform(region.low[dim], region.high[dim]))
+            if at - region.low[dim] < min_width or region.high[dim] - at < min_width:
+                continue
+            left = tasks[:, dim] <= at
+            n1, n2 = int(left.sum()), int((~left).sum())
+            if n1 < self.min_region_size or n2 < self.min_region_size:
+                continue
+            alp1, alp2 = self._alp(returns[left]), self._alp(returns[~left])
+            score = n1 * n2 * abs(alp1 - alp2)
+            if best is None or score > best[0]:
+                best = (score, dim, at, left, alp1, alp2)
+        if best is None:  # no valid split: forget the oldest pairs
+            drop = int(self.max_region_size * self.discard_ratio)
+            for _ in range(drop):
+                region.tasks.popleft()
+                region.returns.popleft()
+            region.alp = self._alp(region.returns)
+            return
+        _, dim, at, left, alp1, alp2 = best
+        low1, high1 = region.low.copy(), region.high.copy()
+        high1[dim] = at
+        low2, high2 = region.low.copy(), region.high.copy()
+        low2[dim] = at
+        child1 = Region(low1, high1, deque(tasks[left]), deque(returns[left].tolist()), alp1)
+        child2 = Region(low2, high2, deque(tasks[~left]), deque(returns[~left].tolist()), alp2)
+        region.split_dim, region.split_at = dim, at
+        region.children = (len(self.regions_), len(self.regions_) + 1)
+        self.regions_ += [child1, child2]
+
+    def metrics(self) -> dict[str, float]:
+        m = super().metrics()
+        m["n_regions"] = len(self.regions_)
+        m["max_region_alp"] = max(r.alp for r in self.regions_)
+        return m
+
+    # ---------------------------------------------------------- persistence
+    def _get_state(self) -> dict[str, Any]:
+        d = self.task_space.dim
+        return {
+            "regions": [
+                {
+                    "low": r.low.copy(),
+                    "high": r.high.copy(),
+                    "tasks": np.array(r.tasks, dtype=np.float64).reshape(-1, d),
+                    "returns": np.array(r.returns, dtype=np.float64),
+                    "alp": r.alp,
+                    "split_dim": r.split_dim,
+                    "split_at": r.split_at,
+                    "children": None if r.children is None else list(r.children),
+                }
+                for r in self.regions_
+            ]
+        }
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        regions = []
+        n = len(state["regions"])
+        for r in state["regions"]:
+            children = None if r["children"] is None else (int(r["children"][0]), int(r["children"][1]))
+            if children is not None and not all(0 < c < n for c in children):
+                raise ValueError(f"region children {children} out of range")
+            tasks = np.asarray(r["tasks"], dtype=np.float64).reshape(-1, self.task_space.dim)
+            returns = np.asarray(r["returns"], dtype=np.float64)
+            if len(tasks) != len(returns):
+                raise ValueError("region tasks and returns differ in length")
+            regions.append(Region(np.asarray(r["low"], dtype=np.float64), np.asarray(r["high"], dtype=np.float64),
+                                  deque(tasks), deque(returns.tolist()), float(r["alp"]), int(r["split_dim"]),
+                                  float(r["split_at"]), children))
+        if not regions:
+            raise ValueError("RIAC state has no regions")
+        self.regions_ = regions
