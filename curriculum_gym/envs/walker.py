@@ -12,13 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-import gymnasium as gym
-from gymnasium import spaces
-
 import Box2D  # noqa: I001  (after gymnasium: its import order keeps SWIG quiet)
+import gymnasium as gym
+import numpy as np
 from Box2D.b2 import contactListener, edgeShape, fixtureDef, polygonShape, revoluteJointDef
+from gymnasium import spaces
 
 from curriculum_gym.envs.bodies import BodySpec, get_body
 from curriculum_gym.envs.lidar import TerrainLidar

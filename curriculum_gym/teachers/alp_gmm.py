@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers.base import Teacher, check_fraction, check_int, proportional_choice
+from curriculum_gym.teachers.fit_worker import FitWorker
 from curriculum_gym.teachers.gmm import Mixture, fit_best_mixture
 from curriculum_gym.teachers.history import NearestHistory
 
@@ -40,8 +40,9 @@ class ALPGMM(Teacher):
             ``"teachmyagent"`` (150, 0.05, k 2..9); explicit options override it.
         normalize_tasks: fit and measure distances in [0, 1]^d (default) or in raw units (the original).
         max_history: keep at most this many past episodes for the nearest-neighbour ALP (None: all).
-        background_fit: refit in a background thread and swap the new mixture in when ready, so
-            no call waits for a fit. Not reproducible run to run; keep False for exact replays.
+        background_fit: refit in a background process and swap the new mixture in at the first
+            call after it is ready, so no call waits for a fit. Which episode first sees a new
+            mixture depends on timing: keep False (the default) for exact replays.
         gmm_backend: ``"numpy"`` (batched EM, fast) or ``"sklearn"`` (scikit-learn's GaussianMixture).
 
     Example:
@@ -114,6 +115,8 @@ class ALPGMM(Teacher):
         if gmm_backend not in ("numpy", "sklearn"):
             raise ValueError(f"gmm_backend must be 'numpy' or 'sklearn'; got {gmm_backend!r}")
         self.gmm_backend = gmm_backend
+        if gmm_backend == "sklearn":
+            import sklearn.mixture  # noqa: F401  (imported now, not inside the first fit)
 
         # learned state
         self.history_ = NearestHistory(task_space.dim, max_size=max_history)
@@ -122,8 +125,9 @@ class ALPGMM(Teacher):
         self.mixture_: Mixture | None = None
         self.fits_: list[tuple[int, Mixture]] = []  # (episode, mixture) of every fit, for plots
         self.last_fit_seconds_ = 0.0
-        self._executor: ThreadPoolExecutor | None = None
-        self._pending: list[tuple[int, Future]] = []
+        self._worker: FitWorker | None = None
+        self._pending_episodes: list[int] = []  # episode of the fit in flight
+        self._queued: tuple[int, tuple] | None = None  # the newest fit asked for while one was in flight
 
     # ------------------------------------------------------------- sampling
     def _to_unit(self, task: np.ndarray) -> np.ndarray:
@@ -167,9 +171,13 @@ class ALPGMM(Teacher):
             self._install(episode, fit_best_mixture(*args))
             self.last_fit_seconds_ = time.perf_counter() - start
             return
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alp-gmm-fit")
-        self._pending.append((episode, self._executor.submit(_timed_fit, *args)))
+        if self._worker is None:
+            self._worker = FitWorker()
+        if self._pending_episodes:  # one fit in flight at a time; the newest request waits its turn
+            self._queued = (episode, args)
+            return
+        self._worker.submit(*args)
+        self._pending_episodes.append(episode)
 
     def _install(self, episode: int, mixture: Mixture | None) -> None:
         if mixture is not None:
@@ -177,22 +185,31 @@ class ALPGMM(Teacher):
             self.fits_.append((episode, mixture))
 
     def _collect_background_fits(self, wait: bool = False) -> None:
-        while self._pending and (wait or self._pending[0][1].done()):
-            episode, future = self._pending.pop(0)
-            mixture, seconds = future.result()
-            self.last_fit_seconds_ = seconds
-            self._install(episode, mixture)
+        if self._worker is None or not self._pending_episodes:
+            return
+        while self._pending_episodes:
+            results = self._worker.collect(wait=wait)
+            if not results:
+                return
+            for mixture, seconds in results:
+                self.last_fit_seconds_ = seconds
+                self._install(self._pending_episodes.pop(0), mixture)
+            if self._queued is not None:
+                episode, args = self._queued
+                self._queued = None
+                self._worker.submit(*args)
+                self._pending_episodes.append(episode)
 
     def wait_for_fit(self) -> None:
         """Block until every background fit has been swapped in."""
         self._collect_background_fits(wait=True)
 
     def close(self) -> None:
-        """Stop the background fitting thread (if any)."""
+        """Install pending background fits and stop the fitting process (if any)."""
         self.wait_for_fit()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
 
     # ------------------------------------------------------------ reporting
     @property
@@ -243,10 +260,4 @@ class ALPGMM(Teacher):
         self.history_, self.window_, self.mixture_, self.fits_ = history, window, mixture, fits
         self.alps_ = [float(a) for a in np.asarray(state["alps"], dtype=np.float64)]
         self.last_fit_seconds_ = float(state["last_fit_seconds"])
-        self._executor, self._pending = None, []
-
-
-def _timed_fit(*args: Any) -> tuple[Mixture | None, float]:
-    start = time.perf_counter()
-    mixture = fit_best_mixture(*args)
-    return mixture, time.perf_counter() - start
+        self._worker, self._pending_episodes, self._queued = None, [], None

@@ -140,10 +140,10 @@ class Teacher(ABC):
     def _get_state(self) -> dict[str, Any]:
         return {}
 
-    def _set_state(self, state: dict[str, Any]) -> None:
+    def _set_state(self, state: dict[str, Any]) -> None:  # noqa: B027 (optional hook)
         """Set learned state on this (fresh copy of a) teacher; raise ValueError if malformed."""
 
-    def _before_load(self) -> None:
+    def _before_load(self) -> None:  # noqa: B027 (optional hook)
         """Hook: finish background work before the state is replaced."""
 
     def __repr__(self) -> str:

@@ -67,7 +67,7 @@ class NearestHistory:
             self._tasks = self._tasks[drop:].copy()
             self._returns = self._returns[drop:].copy()
             self._n -= drop
-        self._tree = cKDTree(self._tasks[: self._n].copy())
+        self._tree = cKDTree(self._tasks[: self._n].copy(), balanced_tree=False, compact_nodes=False)
         self._tree_rows = self._n
 
     def state_dict(self) -> dict[str, Any]:
@@ -85,4 +85,4 @@ class NearestHistory:
         self._returns = np.empty(cap)
         self._tasks[:n], self._returns[:n] = tasks, returns
         self._n, self._tree_rows = n, tree_rows
-        self._tree = cKDTree(tasks[:tree_rows].copy()) if tree_rows > 0 else None
+        self._tree = cKDTree(tasks[:tree_rows].copy(), balanced_tree=False, compact_nodes=False) if tree_rows > 0 else None
