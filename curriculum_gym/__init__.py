@@ -7,7 +7,7 @@ from curriculum_gym.envs import BODIES, WalkerTracksEnv
 from curriculum_gym.registration import register_envs
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers import TEACHERS, Teacher, load_teacher, make_teacher
-from curriculum_gym.wrappers import TeacherWrapper
+from curriculum_gym.wrappers import TeacherHandle, TeacherWrapper, serve
 
 __version__ = "0.1.0"
 
@@ -18,9 +18,11 @@ __all__ = [
     "TEACHERS",
     "TaskSpace",
     "Teacher",
+    "TeacherHandle",
     "TeacherWrapper",
     "WalkerTracksEnv",
     "__version__",
     "load_teacher",
     "make_teacher",
+    "serve",
 ]

@@ -1,0 +1,102 @@
+"""The Ray backend of ``cg.serve``: the teacher as a Ray actor, for runs across machines."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from curriculum_gym.tasks import TaskSpace
+from curriculum_gym.teachers.base import Teacher
+
+
+class _TeacherActor:
+    """Holds the teacher inside the actor. Ray runs one method at a time per actor."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        from curriculum_gym.teachers import make_teacher
+
+        space = TaskSpace.from_state_dict(state["task_space"])
+        self.teacher = make_teacher(state["teacher"], space, seed=state["seed"], return_range=state["return_range"],
+                                    **state["options"])
+        self.teacher.load_state_dict(state)
+
+    def sample(self) -> list[float]:
+        return self.teacher.sample().tolist()
+
+    def update(self, task: list[float], episode_return: float) -> None:
+        self.teacher.update(task, episode_return)
+
+    def metrics(self) -> dict[str, float]:
+        return self.teacher.metrics()
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.teacher.state_dict()
+
+
+class RayTeacherHandle:
+    """Same API as :class:`~curriculum_gym.wrappers.shared.TeacherHandle`, backed by a Ray actor.
+
+    ``handle.teacher`` returns a snapshot (a local copy of the actor's teacher at that
+    moment), fit for logging, plots and ``save``; updates go to the actor only.
+    """
+
+    def __init__(self, actor: Any, task_space: TaskSpace) -> None:
+        self.actor = actor
+        self.task_space = task_space
+
+    def _get(self, ref: Any) -> Any:
+        import ray
+
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayTaskError as exc:  # re-raise the teacher's own ValueError
+            cause = exc.as_instanceof_cause()
+            if isinstance(cause, ValueError):
+                raise ValueError(str(cause).splitlines()[-1]) from None
+            raise
+
+    def sample(self) -> np.ndarray:
+        return np.asarray(self._get(self.actor.sample.remote()), dtype=np.float64)
+
+    def update(self, task: Any, episode_return: float) -> None:
+        self._get(self.actor.update.remote(np.asarray(task, dtype=np.float64).tolist(), float(episode_return)))
+
+    def metrics(self) -> dict[str, float]:
+        return self._get(self.actor.metrics.remote())
+
+    @property
+    def teacher(self) -> Teacher:
+        from curriculum_gym.teachers import make_teacher
+
+        state = self._get(self.actor.state_dict.remote())
+        teacher = make_teacher(state["teacher"], self.task_space, seed=state["seed"],
+                               return_range=state["return_range"], **state["options"])
+        teacher.load_state_dict(state)
+        return teacher
+
+    def save(self, path: str | os.PathLike) -> None:
+        self.teacher.save(path)
+
+    def close(self) -> None:
+        import ray
+
+        ray.kill(self.actor)
+
+    def __enter__(self) -> RayTeacherHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def serve_ray(teacher: Teacher) -> RayTeacherHandle:
+    try:
+        import ray
+    except ImportError:
+        raise ImportError('backend="ray" needs Ray: pip install "curriculum-gym[ray]"') from None
+    if not ray.is_initialized():
+        ray.init()
+    actor = ray.remote(_TeacherActor).options(max_concurrency=1).remote(teacher.state_dict())
+    return RayTeacherHandle(actor, teacher.task_space)
