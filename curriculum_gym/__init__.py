@@ -15,9 +15,21 @@ __version__ = "0.1.0"
 
 register_envs()
 
+
+def __getattr__(name: str):
+    """``cg.ParallelTeacherWrapper`` needs PettingZoo (extra ``multiagent``): imported on first use."""
+    if name == "ParallelTeacherWrapper":
+        try:
+            from curriculum_gym.multiagent import ParallelTeacherWrapper
+        except ImportError as exc:
+            raise ImportError(f'ParallelTeacherWrapper needs PettingZoo: pip install "curriculum-gym[multiagent]" ({exc})') from None
+        return ParallelTeacherWrapper
+    raise AttributeError(f"module 'curriculum_gym' has no attribute {name!r}")
+
 __all__ = [
     "BODIES",
     "EvaluationResult",
+    "ParallelTeacherWrapper",
     "TEACHERS",
     "TaskSpace",
     "Teacher",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 if TYPE_CHECKING:
-    from curriculum_gym.envs.walker import Physics, WalkerTracksEnv
+    from curriculum_gym.envs.walker import Physics
+    from curriculum_gym.envs.walker_body import Walker
 
 SKY = (215, 215, 255)
 GROUND = (102, 153, 76)
@@ -38,42 +40,42 @@ class WalkerRenderer:
             self.clock = pygame.time.Clock()
         self.surf = pygame.Surface(self.size)
 
-    def draw(self, env: WalkerTracksEnv) -> np.ndarray | None:
+    def draw(self, obstacles: Sequence[np.ndarray], ground_y: float, finish_x: float, walkers: Sequence[Walker],
+             camera_x: float, extra_bodies: Sequence[tuple[Any, tuple, tuple]] = ()) -> np.ndarray | None:
+        """Draw the scene with the world x ``camera_x`` at the left edge; extra bodies are (body, fill, edge)."""
         pg, p = self.pygame, self.physics
         s, w, h = p.scale, p.viewport_w, p.viewport_h
-        scroll = float(env.hull.position[0]) - w / s / 5  # world x at the left edge
+        scroll = camera_x
 
         def to_px(points) -> list[tuple[float, float]]:
             return [((x - scroll) * s, h - y * s) for x, y in points]
 
         surf = self.surf
         surf.fill(SKY)
-        ground_y = env.layout.ground_y
         pg.draw.rect(surf, GROUND, pg.Rect(0, h - ground_y * s, w, ground_y * s + 1))
         pg.draw.line(surf, GRASS, (0, h - ground_y * s), (w, h - ground_y * s), 2)
         left, right = scroll - 1, scroll + w / s + 1
-        for poly in env.obstacles:
+        for poly in obstacles:
             if poly[:, 0].max() < left or poly[:, 0].min() > right:
                 continue
             pts = to_px(poly)
             pg.draw.polygon(surf, OBSTACLE, pts)
             pg.draw.polygon(surf, OBSTACLE_EDGE, pts, width=1)
-        # lidar rays to their hits
-        px, py = env.hull.position
-        for i, frac in enumerate(env.lidar_fractions.tolist()):
-            angle = 1.5 * i / p.n_lidar
-            end = (px + np.sin(angle) * p.lidar_range * frac, py - np.cos(angle) * p.lidar_range * frac)
-            pg.draw.line(surf, LIDAR, *to_px([(px, py), end]), 1)
-        # walker: far legs first, hull last
-        for k, leg in enumerate(env.legs):
-            side = (k // 2) % 2
-            fill, edge = LEG_COLORS[side]
-            self._draw_body(leg, fill, edge, to_px)
-        self._draw_body(env.hull, HULL, HULL_EDGE, to_px)
-        # finish flag
-        fx = env.finish_x
-        pg.draw.line(surf, (0, 0, 0), *to_px([(fx, ground_y), (fx, ground_y + 50 / s)]), 2)
-        pg.draw.polygon(surf, (230, 51, 0), to_px([(fx, ground_y + 50 / s), (fx, ground_y + 40 / s), (fx + 25 / s, ground_y + 45 / s)]))
+        for walker in walkers:
+            px, py = walker.hull.position  # lidar rays to their hits
+            for i, frac in enumerate(walker.lidar_fractions.tolist()):
+                angle = 1.5 * i / p.n_lidar
+                end = (px + np.sin(angle) * p.lidar_range * frac, py - np.cos(angle) * p.lidar_range * frac)
+                pg.draw.line(surf, LIDAR, *to_px([(px, py), end]), 1)
+            for k, leg in enumerate(walker.legs):  # far legs first, hull last
+                fill, edge = LEG_COLORS[(k // 2) % 2]
+                self._draw_body(leg, fill, edge, to_px)
+            self._draw_body(walker.hull, HULL, HULL_EDGE, to_px)
+        for body, fill, edge in extra_bodies:
+            self._draw_body(body, fill, edge, to_px)
+        pg.draw.line(surf, (0, 0, 0), *to_px([(finish_x, ground_y), (finish_x, ground_y + 50 / s)]), 2)
+        flag = [(finish_x, ground_y + 50 / s), (finish_x, ground_y + 40 / s), (finish_x + 25 / s, ground_y + 45 / s)]
+        pg.draw.polygon(surf, (230, 51, 0), to_px(flag))
 
         if self.mode == "human":
             self.screen.blit(surf, (0, 0))

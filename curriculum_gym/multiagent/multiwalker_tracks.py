@@ -1,0 +1,235 @@
+"""Several walkers carry a long package over a parameterized track (PettingZoo ParallelEnv).
+
+The idea of PettingZoo's SISL multiwalker, on curriculum_gym's tracks and bodies:
+the terrain comes from the same task parameters, bounds and validation as the
+single-agent track, so any teacher can drive it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import Box2D
+import gymnasium
+import numpy as np
+from Box2D.b2 import fixtureDef, polygonShape
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+
+from curriculum_gym.envs.bodies import BodySpec, get_body
+from curriculum_gym.envs.lidar import TerrainLidar
+from curriculum_gym.envs.terrain import TrackGenerator, TrackLayout, get_track
+from curriculum_gym.envs.walker import Physics
+from curriculum_gym.envs.walker_body import GROUND, PACKAGE, WALKER, ContactTracker, Walker, build_terrain
+from curriculum_gym.tasks import TaskSpace
+
+WALKER_SEPARATION = 10  # terrain steps between two walkers' start positions
+PACKAGE_COLORS = ((127, 102, 229), (76, 76, 127))
+
+
+class MultiWalkerTracksEnv(ParallelEnv):
+    """``n_walkers`` walkers (2..4) carry a package over a track made from a task.
+
+    Observations (per agent): its own body state (4 + 5 per leg), its 10 lidar
+    readings, the positions of its left and right neighbours relative to its hull
+    (0 when it has none), and the package's position relative to its hull and its
+    angle; distances are divided by the package length. Rewards: the package's
+    forward progress (130 * dx / SCALE) shared by all, each walker's change of
+    -5 |hull angle|, minus its torque cost; a walker whose hull touches the ground
+    gets ``fall_reward``; when the package touches the ground or falls behind the
+    start, or (``terminate_on_fall``) any walker falls, every agent gets
+    ``terminate_reward`` and the episode ends. It also ends when the package
+    passes the finish line; ``max_cycles`` steps truncate it.
+
+    Reset options: ``{"task": array-like or {name: value}}``; without one a task is
+    drawn uniformly (other keys are ignored). ``infos[agent]["task"]`` holds the episode's task.
+    """
+
+    metadata = {"render_modes": ["human", "rgb_array"], "name": "multiwalker_tracks_v0", "is_parallelizable": True,
+                "render_fps": 50}
+
+    def __init__(
+        self,
+        n_walkers: int = 3,
+        track: str | TrackGenerator = "stumps",
+        body: str | BodySpec = "default",
+        task_bounds: Mapping[str, Sequence[float]] | Sequence[Sequence[float]] | None = None,
+        max_cycles: int = 2000,
+        terminate_on_fall: bool = True,
+        fall_reward: float = -10.0,
+        terminate_reward: float = -100.0,
+        render_mode: str | None = None,
+    ) -> None:
+        if isinstance(n_walkers, bool) or not isinstance(n_walkers, int) or not 2 <= n_walkers <= 4:
+            raise ValueError(f"n_walkers must be an integer in [2, 4]; got {n_walkers!r}")
+        if isinstance(max_cycles, bool) or not isinstance(max_cycles, int) or max_cycles < 1:
+            raise ValueError(f"max_cycles must be a positive integer; got {max_cycles!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"unknown render_mode {render_mode!r}; allowed: {self.metadata['render_modes']} or None")
+        self.n_walkers = n_walkers
+        self.track = get_track(track)
+        self.body = get_body(body)
+        self.physics = Physics()
+        space = self.track.default_task_space()
+        self.task_space: TaskSpace = space if task_bounds is None else space.with_bounds(task_bounds)
+        self.max_cycles = max_cycles
+        self.terminate_on_fall = bool(terminate_on_fall)
+        self.fall_reward, self.terminate_reward = float(fall_reward), float(terminate_reward)
+        self.render_mode = render_mode
+        self.return_range = (-150.0, 350.0)
+
+        p = self.physics
+        extra = WALKER_SEPARATION * (n_walkers - 1)  # longer start pad and track: every walker starts on flat ground
+        self.layout = TrackLayout(terrain_step=p.terrain_step, start_x=(p.terrain_startpad + extra) * p.terrain_step,
+                                  end_x=(p.terrain_length + extra) * p.terrain_step, ground_y=p.terrain_height)
+        self.finish_x = (p.terrain_length + extra - p.terrain_grass) * p.terrain_step
+        self.package_length = 240 / p.scale * n_walkers / 1.75
+        self.possible_agents = [f"walker_{i}" for i in range(n_walkers)]
+        self.agents: list[str] = []
+        obs_dim = self.body.obs_dim + 4 + 3
+        self._observation_space = gymnasium.spaces.Box(-np.inf, np.inf, shape=(obs_dim,), dtype=np.float32)
+        self._action_space = gymnasium.spaces.Box(-1.0, 1.0, shape=(self.body.action_dim,), dtype=np.float32)
+        self.observation_spaces = dict.fromkeys(self.possible_agents, self._observation_space)
+        self.action_spaces = dict.fromkeys(self.possible_agents, self._action_space)
+        self._action_cost = self.body.torque_penalty * self.body.motors_torque
+        self.np_random, _ = seeding.np_random(None)
+        self.world: Box2D.b2World | None = None
+        self.walkers: list[Walker] = []
+        self.package: Any = None
+        self.obstacles: list[np.ndarray] = []
+        self.task: np.ndarray | None = None
+        self._renderer: Any = None
+
+    def observation_space(self, agent: str) -> gymnasium.spaces.Box:
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str) -> gymnasium.spaces.Box:
+        return self.action_spaces[agent]
+
+    # ------------------------------------------------------------------ reset
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
+        task = None  # other option keys are ignored (PettingZoo's API test passes some)
+        if options and options.get("task") is not None:
+            task = self.task_space.validate(options["task"])
+        if seed is not None:
+            self.np_random, _ = seeding.np_random(seed)
+        if task is None:
+            task = self.task_space.sample(self.np_random)
+        self.task = task
+        self._build_world(task)
+        self.agents = list(self.possible_agents)
+        self._cycles = 0
+        self._prev_angle_shaping = [0.0] * self.n_walkers
+        self._prev_package_shaping = 130 * self.package.position[0] / self.physics.scale
+        observations = self._observe()
+        self._prev_angle_shaping = [-5.0 * abs(w.hull.angle) for w in self.walkers]
+        if self.render_mode == "human":
+            self.render()
+        infos = {agent: {"task": task.copy()} for agent in self.agents}
+        return observations, infos
+
+    def _build_world(self, task: np.ndarray) -> None:
+        p, rng, body = self.physics, self.np_random, self.body
+        self.world = world = Box2D.b2World()
+        self.obstacles = build_terrain(world, self.track, task, rng, self.layout, p.friction)
+        self._lidar = TerrainLidar(self.obstacles, self.layout.ground_y, 0.0, self.layout.end_x, p.n_lidar, p.lidar_range)
+        x0 = p.terrain_step * p.terrain_startpad / 2
+        y = p.terrain_height + 2 * body.leg_h / p.scale
+        xs = [x0 + WALKER_SEPARATION * i * p.terrain_step for i in range(self.n_walkers)]
+        self.walkers = [Walker(world, body, p, x, y, float(rng.uniform(-p.initial_random, p.initial_random)), index=i,
+                               hull_mask=GROUND | PACKAGE) for i, x in enumerate(xs)]
+        half = self.package_length / 2
+        hull_top = max(py for _, py in body.hull_poly) / p.scale
+        self.package = world.CreateDynamicBody(
+            position=(float(np.mean(xs)), y + hull_top + 0.2),
+            fixtures=fixtureDef(shape=polygonShape(vertices=[(-half, 5 / p.scale), (half, 5 / p.scale),
+                                                             (half, -5 / p.scale), (-half, -5 / p.scale)]),
+                                density=1.0, friction=0.5, categoryBits=PACKAGE, maskBits=GROUND | WALKER,
+                                restitution=0.0),
+            userData=("package",))
+        self._contacts = ContactTracker(self.walkers)
+        world.contactListener = self._contacts
+
+    # ------------------------------------------------------------------- step
+    def _observe(self) -> dict[str, np.ndarray]:
+        out = {}
+        pkg_x, pkg_y = self.package.position
+        pkg_angle, scale = self.package.angle, self.package_length
+        positions = [tuple(w.hull.position) for w in self.walkers]
+        for i, walker in enumerate(self.walkers):
+            x, y = positions[i]
+            walker.lidar_fractions = self._lidar.read(x, y)
+            obs = walker.state()
+            obs += walker.lidar_fractions.tolist()
+            for j in (i - 1, i + 1):
+                if 0 <= j < self.n_walkers:
+                    obs += [(positions[j][0] - x) / scale, (positions[j][1] - y) / scale]
+                else:
+                    obs += [0.0, 0.0]
+            obs += [(pkg_x - x) / scale, (pkg_y - y) / scale, pkg_angle]
+            out[self.possible_agents[i]] = np.array(obs, dtype=np.float32)
+        return out
+
+    def step(self, actions: dict[str, np.ndarray]):
+        if self.world is None or not self.agents:
+            raise gymnasium.error.ResetNeeded("call reset() before step() (the episode is over)")
+        missing = [a for a in self.agents if a not in actions]
+        if missing:
+            raise ValueError(f"actions are missing for agent(s) {missing}; every live agent acts each step")
+        efforts = [w.apply_action(actions[a]) for w, a in zip(self.walkers, self.possible_agents)]
+        p = self.physics
+        self.world.Step(1.0 / p.fps, 6 * 30, 2 * 30)
+        self._cycles += 1
+        observations = self._observe()
+
+        pkg_x = self.package.position[0]
+        package_shaping = 130 * pkg_x / p.scale
+        shared = package_shaping - self._prev_package_shaping
+        self._prev_package_shaping = package_shaping
+        rewards = {}
+        for i, (walker, agent) in enumerate(zip(self.walkers, self.possible_agents)):
+            angle_shaping = -5.0 * abs(walker.hull.angle)
+            r = shared + angle_shaping - self._prev_angle_shaping[i] - self._action_cost * efforts[i]
+            self._prev_angle_shaping[i] = angle_shaping
+            if walker.fallen:
+                r += self.fall_reward
+            rewards[agent] = r
+        fallen = any(w.fallen for w in self.walkers)
+        failed = self._contacts.package_dropped or pkg_x < 0 or (self.terminate_on_fall and fallen)
+        if failed:
+            rewards = {a: r + self.terminate_reward for a, r in rewards.items()}
+        done = failed or pkg_x > self.finish_x
+        truncate = not done and self._cycles >= self.max_cycles
+        terminations = dict.fromkeys(self.agents, done)
+        truncations = dict.fromkeys(self.agents, truncate)
+        infos = {a: {} for a in self.agents}
+        if done or truncate:
+            self.agents = []
+        if self.render_mode == "human":
+            self.render()
+        return observations, rewards, terminations, truncations, infos
+
+    # -------------------------------------------------------------- rendering
+    def render(self):
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() needs a render_mode, e.g. parallel_env(render_mode='rgb_array')")
+            return None
+        if self.world is None:
+            raise gymnasium.error.ResetNeeded("call reset() before render()")
+        if self._renderer is None:
+            from curriculum_gym.envs.rendering import WalkerRenderer
+
+            self._renderer = WalkerRenderer(self.physics, self.render_mode, self.metadata["render_fps"])
+        p = self.physics
+        camera_x = float(self.walkers[0].hull.position[0]) - p.viewport_w / p.scale / 8
+        return self._renderer.draw(self.obstacles, self.layout.ground_y, self.finish_x, self.walkers, camera_x,
+                                   [(self.package, *PACKAGE_COLORS)])
+
+    def state(self) -> np.ndarray:
+        return np.concatenate([self._observe()[a] for a in self.possible_agents])
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
