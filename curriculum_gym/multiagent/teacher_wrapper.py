@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 from pettingzoo.utils.wrappers import BaseParallelWrapper
 
-from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers import make_teacher
+from curriculum_gym.wrappers.teacher_wrapper import resolve_teacher
 
 AGGREGATES: dict[str, Callable[[np.ndarray], float]] = {"mean": np.mean, "sum": np.sum, "max": np.max, "min": np.min}
 
@@ -38,19 +37,7 @@ class ParallelTeacherWrapper(BaseParallelWrapper):
     def __init__(self, env: Any, teacher: Any, *, aggregate: str | Callable[[np.ndarray], float] = "mean",
                  seed: int | None = None, **teacher_options: Any) -> None:
         super().__init__(env)
-        task_space = getattr(env.unwrapped, "task_space", None)
-        if not isinstance(task_space, TaskSpace):
-            raise ValueError(f"ParallelTeacherWrapper needs an env with a TaskSpace `task_space`; {env} has none")
-        if isinstance(teacher, str):
-            teacher = make_teacher(teacher, task_space, seed=seed,
-                                   return_range=getattr(env.unwrapped, "return_range", None), **teacher_options)
-        elif teacher_options or seed is not None:
-            raise ValueError("seed and teacher options are only used with a teacher name")
-        if not (callable(getattr(teacher, "sample", None)) and callable(getattr(teacher, "update", None))):
-            raise ValueError(f"teacher must be a Teacher, a teacher name or have sample() and update(); got {teacher!r}")
-        teacher_space = getattr(teacher, "task_space", None)
-        if teacher_space is not None and teacher_space != task_space:
-            raise ValueError(f"the teacher's task space {teacher_space} differs from the env's {task_space}")
+        teacher, task_space = resolve_teacher(env.unwrapped, teacher, seed, teacher_options)
         if isinstance(aggregate, str):
             if aggregate not in AGGREGATES:
                 raise ValueError(f"aggregate must be one of {sorted(AGGREGATES)} or a callable; got {aggregate!r}")

@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers.base import Teacher, check_fraction, check_int, proportional_choice
+from curriculum_gym.teachers.base import (
+    Teacher,
+    check_choice,
+    check_fraction,
+    check_int,
+    check_potential_ks,
+    proportional_choice,
+)
 from curriculum_gym.teachers.fit_worker import FitWorker
 from curriculum_gym.teachers.gmm import Mixture, fit_best_mixture
 from curriculum_gym.teachers.history import NearestHistory
@@ -92,17 +99,9 @@ class ALPGMM(Teacher):
         self.random_task_ratio = check_fraction(
             "random_task_ratio", defaults["random_task_ratio"] if random_task_ratio is None else random_task_ratio
         )
-        ks = defaults["potential_ks"] if potential_ks is None else potential_ks
-        try:
-            ks = sorted({check_int("potential_ks entries", k, 1, self.fit_rate) for k in ks})
-        except TypeError:
-            raise ValueError(f"potential_ks must be a list of integers in [1, fit_rate]; got {ks!r}") from None
-        if not ks:
-            raise ValueError("potential_ks must name at least one number of Gaussians")
-        self.potential_ks = ks
-        if criterion not in ("aic", "bic"):
-            raise ValueError(f"criterion must be 'aic' or 'bic'; got {criterion!r}")
-        self.criterion = criterion
+        self.potential_ks = check_potential_ks(defaults["potential_ks"] if potential_ks is None else potential_ks,
+                                               self.fit_rate)
+        self.criterion = check_choice("criterion", criterion, ("aic", "bic"))
         if not isinstance(normalize_tasks, bool):
             raise ValueError(f"normalize_tasks must be True or False; got {normalize_tasks!r}")
         self.normalize_tasks = normalize_tasks
@@ -112,9 +111,7 @@ class ALPGMM(Teacher):
         if not isinstance(background_fit, bool):
             raise ValueError(f"background_fit must be True or False; got {background_fit!r}")
         self.background_fit = background_fit
-        if gmm_backend not in ("numpy", "sklearn"):
-            raise ValueError(f"gmm_backend must be 'numpy' or 'sklearn'; got {gmm_backend!r}")
-        self.gmm_backend = gmm_backend
+        self.gmm_backend = check_choice("gmm_backend", gmm_backend, ("numpy", "sklearn"))
         if gmm_backend == "sklearn":
             import sklearn.mixture  # noqa: F401  (imported now, not inside the first fit)
 

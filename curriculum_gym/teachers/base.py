@@ -194,6 +194,23 @@ def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return v
 
 
+def check_potential_ks(potential_ks: Any, fit_rate: int) -> list[int]:
+    """The candidate numbers of Gaussians: a non-empty list of integers in [1, fit_rate], sorted."""
+    try:
+        ks = sorted({check_int("potential_ks entries", k, 1, fit_rate) for k in potential_ks})
+    except TypeError:
+        raise ValueError(f"potential_ks must be a list of integers in [1, fit_rate]; got {potential_ks!r}") from None
+    if not ks:
+        raise ValueError("potential_ks must name at least one number of Gaussians")
+    return ks
+
+
+def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {list(allowed)}; got {value!r}")
+    return value
+
+
 def proportional_choice(rng: np.random.Generator, weights: np.ndarray) -> int:
     """Index drawn with probability proportional to ``weights`` (uniform if they are all 0)."""
     w = np.maximum(np.asarray(weights, dtype=np.float64), 0.0)

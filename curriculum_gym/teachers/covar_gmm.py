@@ -7,7 +7,14 @@ from typing import Any
 import numpy as np
 
 from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers.base import Teacher, check_fraction, check_int, proportional_choice
+from curriculum_gym.teachers.base import (
+    Teacher,
+    check_choice,
+    check_fraction,
+    check_int,
+    check_potential_ks,
+    proportional_choice,
+)
 from curriculum_gym.teachers.gmm import Mixture, fit_best_mixture
 
 
@@ -44,18 +51,10 @@ class CovarGMM(Teacher):
         super().__init__(task_space, seed, return_range)
         self.fit_rate = check_int("fit_rate", fit_rate, 2)
         self.random_task_ratio = check_fraction("random_task_ratio", random_task_ratio)
-        try:
-            ks = sorted({check_int("potential_ks entries", k, 1, self.fit_rate) for k in potential_ks})
-        except TypeError:
-            raise ValueError(f"potential_ks must be a list of integers; got {potential_ks!r}") from None
-        if not ks:
-            raise ValueError("potential_ks must name at least one number of Gaussians")
-        self.potential_ks = ks
+        self.potential_ks = check_potential_ks(potential_ks, self.fit_rate)
         self.absolute_lp = bool(absolute_lp)
         self.normalize_tasks = bool(normalize_tasks)
-        if gmm_backend not in ("numpy", "sklearn"):
-            raise ValueError(f"gmm_backend must be 'numpy' or 'sklearn'; got {gmm_backend!r}")
-        self.gmm_backend = gmm_backend
+        self.gmm_backend = check_choice("gmm_backend", gmm_backend, ("numpy", "sklearn"))
         self.window_ = np.empty((0, task_space.dim + 2))
         self.mixture_: Mixture | None = None
 

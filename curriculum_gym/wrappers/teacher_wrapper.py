@@ -12,6 +12,29 @@ from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers import Teacher, make_teacher
 
 
+def resolve_teacher(unwrapped: Any, teacher: Any, seed: int | None, options: dict[str, Any]) -> tuple[Any, TaskSpace]:
+    """The teacher a wrapper will use, and the env's task space, checked against each other.
+
+    ``teacher`` is a Teacher, a name for :func:`make_teacher` (then ``seed`` and
+    ``options`` are its arguments and the env's ``return_range`` its return range) or
+    any object with ``sample()`` and ``update()`` (e.g. a handle from ``cg.serve``).
+    """
+    task_space = getattr(unwrapped, "task_space", None)
+    if not isinstance(task_space, TaskSpace):
+        raise ValueError(f"a teacher wrapper needs an env with a TaskSpace `task_space`; {unwrapped} has none")
+    if isinstance(teacher, str):
+        teacher = make_teacher(teacher, task_space, seed=seed, return_range=getattr(unwrapped, "return_range", None),
+                               **options)
+    elif options or seed is not None:
+        raise ValueError("seed and teacher options are only used with a teacher name, e.g. TeacherWrapper(env, 'alp-gmm', seed=0)")
+    if not (callable(getattr(teacher, "sample", None)) and callable(getattr(teacher, "update", None))):
+        raise ValueError(f"teacher must be a Teacher, a teacher name or have sample() and update(); got {teacher!r}")
+    teacher_space = getattr(teacher, "task_space", None)
+    if teacher_space is not None and teacher_space != task_space:
+        raise ValueError(f"the teacher's task space {teacher_space} differs from the env's {task_space}")
+    return teacher, task_space
+
+
 class TeacherWrapper(gym.Wrapper):
     """Samples each episode's task from a teacher and reports each finished episode back.
 
@@ -58,29 +81,15 @@ class TeacherWrapper(gym.Wrapper):
         **teacher_options: Any,
     ) -> None:
         super().__init__(env)
-        task_space = getattr(env.unwrapped, "task_space", None)
-        if not isinstance(task_space, TaskSpace):
-            raise ValueError(f"TeacherWrapper needs an env with a TaskSpace `task_space`; {env.unwrapped} has none")
-        if isinstance(teacher, str):
-            teacher = make_teacher(teacher, task_space, seed=seed,
-                                   return_range=getattr(env.unwrapped, "return_range", None), **teacher_options)
-        elif teacher_options or seed is not None:
-            raise ValueError("seed and teacher options are only used with a teacher name, e.g. TeacherWrapper(env, 'alp-gmm', seed=0)")
-        if not (callable(getattr(teacher, "sample", None)) and callable(getattr(teacher, "update", None))):
-            raise ValueError(f"teacher must be a Teacher, a teacher name or have sample() and update(); got {teacher!r}")
-        teacher_space = getattr(teacher, "task_space", None)
-        if teacher_space is not None and teacher_space != task_space:
-            raise ValueError(f"the teacher's task space {teacher_space} differs from the env's {task_space}")
-        self.teacher = teacher
-        self.task_space = task_space
+        self.teacher, self.task_space = resolve_teacher(env.unwrapped, teacher, seed, teacher_options)
         self.task_in_obs = bool(task_in_obs)
         if self.task_in_obs:
             base = env.observation_space
             if not (isinstance(base, spaces.Box) and len(base.shape) == 1):
                 raise ValueError(f"task_in_obs needs a flat Box observation space; got {base}")
             self.observation_space = spaces.Box(
-                np.concatenate([base.low, np.zeros(task_space.dim)]).astype(base.dtype),
-                np.concatenate([base.high, np.ones(task_space.dim)]).astype(base.dtype),
+                np.concatenate([base.low, np.zeros(self.task_space.dim)]).astype(base.dtype),
+                np.concatenate([base.high, np.ones(self.task_space.dim)]).astype(base.dtype),
                 dtype=base.dtype,
             )
         self.episodes_reported = 0
