@@ -16,6 +16,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from curriculum_gym.envs.bodies import get_body
+
 #: (env_id, kind) -> how the set is made. "uniform": n tasks from default_rng(seed).uniform
 #: over the default bounds; "grid": a grid of n_per_dim values per dimension, bounds included.
 TEST_SETS: dict[tuple[str, str], dict[str, Any]] = {
@@ -54,8 +56,6 @@ test_set.__test__ = False  # not a pytest test, despite its name
 
 
 def _shipped_test_set(env_id: str, kind: str, body: str) -> np.ndarray:
-    from curriculum_gym.envs.bodies import get_body
-
     get_body(body)
     env_id = env_id.split(":")[-1]
     _recipe(env_id, kind)

@@ -107,3 +107,12 @@ def test_plot_command_on_a_run_folder(tmp_path):
     bad = subprocess.run([sys.executable, "-W", "ignore", "-m", "curriculum_gym.cli", "plot", str(tmp_path / "nope")],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "no run folder" in bad.stderr
+
+
+def test_capture_video(tmp_path):
+    pytest.importorskip("moviepy")
+    run_dir = tmp_path / "ppo_video"
+    run("ppo_continuous_action.py", run_dir, "--total-timesteps", "1024", "--num-envs", "2", "--num-steps", "512",
+        "--eval-every", "0", "--capture-video")
+    videos = list((run_dir / "videos").glob("*.mp4"))
+    assert videos and videos[0].stat().st_size > 1000
