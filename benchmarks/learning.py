@@ -102,10 +102,12 @@ def main() -> None:
             values = np.array(summary["teachers"][teacher][metric])
             mean, std = values.mean(0), values.std(0, ddof=1)
             ax.plot(steps, mean, marker="o", label=teacher)
-            ax.fill_between(steps, mean - std, mean + std, alpha=0.2)
+            low = np.maximum(mean - std, 0) if metric == "mastered" else mean - std  # no negative percentages
+            ax.fill_between(steps, low, mean + std, alpha=0.2)
             ax.set_xlabel("environment steps")
             ax.set_ylabel(label)
             ax.grid(alpha=0.3)
+    axes[0].set_ylim(bottom=0)
     axes[0].legend()
     fig.suptitle(f"{args.algo.upper()} on {args.env_id}: mean +- std over {args.seeds} seeds")
     out = Path(args.out)
