@@ -96,7 +96,7 @@ class TaskSpace:
                 )
             missing = [n for n in self.names if n not in task]
             if missing:
-                raise ValueError(f"task is missing parameter(s) {missing}; need all of {list(self.names)}")
+                raise ValueError(f"task is missing parameter(s) {missing}; need all of: {self.bounds_str()}")
             values = [task[n] for n in self.names]
         else:
             values = task
@@ -106,7 +106,7 @@ class TaskSpace:
             raise ValueError(f"task must be numeric, got {task!r}: {exc}") from None
         if arr.shape != (self.dim,):
             raise ValueError(
-                f"task must have shape ({self.dim},) for parameters {list(self.names)}; got shape {arr.shape}"
+                f"task must have shape ({self.dim},), one value per parameter ({self.bounds_str()}); got shape {arr.shape}"
             )
         return arr.copy()
 
