@@ -53,14 +53,27 @@ def main() -> None:
     parser.add_argument("--num-envs", type=int, default=0, help="0: the baseline's default")
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--out", default="benchmarks/learning_out")
+    parser.add_argument("--summarize-only", action="store_true",
+                        help="train nothing: summarise the finished runs already in <out>/runs")
     args = parser.parse_args()
 
     from scipy.stats import ttest_ind
 
     start = time.time()
     jobs = [(t, s) for s in range(1, args.seeds + 1) for t in args.teachers]
-    with ThreadPoolExecutor(args.workers) as pool:  # each job is its own process
-        dirs = list(pool.map(lambda job: train(args.algo, job[0], job[1], args), jobs))
+    if args.summarize_only:  # keep the seeds that every teacher finished
+        def finished(t, s):
+            d = Path(args.out) / "runs" / f"{args.algo}__{t}__{s}"
+            return (d / "eval.json").exists() and json.loads((d / "eval.json").read_text())[-1]["step"] >= args.total_timesteps - 8192
+        seeds = [s for s in range(1, args.seeds + 1) if all(finished(t, s) for t in args.teachers)]
+        if len(seeds) < 2:
+            raise SystemExit(f"need at least 2 finished seeds per teacher in {args.out}/runs; found {seeds}")
+        args.seeds = len(seeds)
+        jobs = [(t, s) for s in seeds for t in args.teachers]
+        dirs = [Path(args.out) / "runs" / f"{args.algo}__{t}__{s}" for t, s in jobs]
+    else:
+        with ThreadPoolExecutor(args.workers) as pool:  # each job is its own process
+            dirs = list(pool.map(lambda job: train(args.algo, job[0], job[1], args), jobs))
     evals = {t: [] for t in args.teachers}
     for (teacher, _), run_dir in zip(jobs, dirs):
         evals[teacher].append(json.loads((run_dir / "eval.json").read_text()))
@@ -68,7 +81,8 @@ def main() -> None:
     steps = [e["step"] for e in evals[args.teachers[0]][0]]
     summary = {"args": vars(args), "steps": steps, "teachers": {}}
     print(f"{args.algo.upper()} on {args.env_id} ({args.body}), {args.seeds} seeds x {args.total_timesteps} steps, "
-          f"{len(jobs)} runs on {args.workers} workers, {time.time() - start:.0f} s")
+          + ("(summarised from finished runs)" if args.summarize_only
+             else f"{len(jobs)} runs on {args.workers} workers, {time.time() - start:.0f} s"))
     print(f"{'teacher':10s} {'step':>9s} {'% mastered':>16s} {'mean test return':>20s}")
     for teacher in args.teachers:
         mastered = np.array([[100 * e["mastered"] for e in run] for run in evals[teacher]])
