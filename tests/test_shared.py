@@ -1,7 +1,6 @@
 """One teacher shared by many processes: cg.serve and its handle."""
 
 import multiprocessing as mp
-import multiprocessing.connection
 import os
 import pickle
 import signal

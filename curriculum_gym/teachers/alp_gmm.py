@@ -182,9 +182,7 @@ class ALPGMM(Teacher):
             self.fits_.append((episode, mixture))
 
     def _collect_background_fits(self, wait: bool = False) -> None:
-        if self._worker is None or not self._pending_episodes:
-            return
-        while self._pending_episodes:
+        while self._pending_episodes:  # only ever non-empty with a worker
             results = self._worker.collect(wait=wait)
             if not results:
                 return
