@@ -9,7 +9,9 @@ from curriculum_gym.evaluation import EvaluationResult, evaluate, test_set
 from curriculum_gym.registration import register_envs
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers import TEACHERS, Teacher, load_teacher, make_teacher
-from curriculum_gym.wrappers import TeacherHandle, TeacherWrapper, serve
+from curriculum_gym.sharing.server import TeacherHandle, serve
+from curriculum_gym.wrappers import TeacherWrapper
+from curriculum_gym.wrappers.teacher_wrapper import CurriculumWarning
 
 __version__ = "0.1.0"
 
@@ -28,6 +30,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "BODIES",
+    "CurriculumWarning",
     "EvaluationResult",
     "ParallelTeacherWrapper",
     "TEACHERS",

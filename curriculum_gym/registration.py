@@ -4,11 +4,12 @@ Registered on ``import curriculum_gym``; ``gym.make("curriculum_gym:StumpTracks-
 imports the package first, so ID-only scripts work too. Every ID takes
 ``teacher=`` (a Teacher, a teacher name or a shared handle), ``teacher_options=``
 (a dict, with a teacher name) and ``task_in_obs=``, which wrap the env in a
-:class:`~curriculum_gym.TeacherWrapper`.
+:class:`~curriculum_gym.TeacherWrapper`, or ``task=`` for a fixed task.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import gymnasium as gym
@@ -23,23 +24,76 @@ WALKER_IDS: dict[str, dict[str, Any]] = {
 MAX_EPISODE_STEPS = 2000
 ENTRY_POINT = "curriculum_gym.registration:make_walker"
 
+#: Multi-env constructors whose sub-envs should share one teacher built from a name:
+#: (module, function) -> the name of that function's dict of keyword arguments for each sub-env.
+VECTOR_CONSTRUCTORS: dict[tuple[str, str], str] = {
+    ("gymnasium.envs.registration", "create_single_env"): "env_spec_kwargs",  # gym.make_vec, sync and async
+    ("stable_baselines3.common.env_util", "_init"): "env_kwargs",  # SB3's make_vec_env (and rl-zoo3)
+}
+
 
 def make_walker(
     track: str,
     teacher: Any = None,
     teacher_options: dict[str, Any] | None = None,
     task_in_obs: bool = False,
+    reseed_teacher: bool | None = None,
     **env_kwargs: Any,
 ) -> gym.Env:
     """Entry point of the walker IDs: the env, wrapped in a TeacherWrapper when a teacher is given."""
     env = WalkerTracksEnv(track=track, **env_kwargs)
     if teacher is None:
-        if teacher_options or task_in_obs:
-            raise ValueError("teacher_options and task_in_obs need a teacher, e.g. gym.make(ID, teacher='alp-gmm')")
+        if teacher_options or task_in_obs or reseed_teacher is not None:
+            raise ValueError("teacher_options, task_in_obs and reseed_teacher need a teacher, "
+                             "e.g. gym.make(ID, teacher='alp-gmm')")
         return env
+    if env_kwargs.get("task") is not None:
+        raise ValueError("task= fixes every episode's task and teacher= chooses them: give one of the two")
+    if teacher_options is not None and not isinstance(teacher_options, dict):
+        raise TypeError(f"teacher_options must be a dict of the teacher's options; got {teacher_options!r}")
     from curriculum_gym.wrappers import TeacherWrapper
 
-    return TeacherWrapper(env, teacher, task_in_obs=task_in_obs, **(teacher_options or {}))
+    if isinstance(teacher, str):
+        shared = share_named_teacher(env, teacher, teacher_options or {})
+        if shared is not None:
+            teacher, teacher_options = shared, None
+            reseed_teacher = True if reseed_teacher is None else reseed_teacher
+    return TeacherWrapper(env, teacher, task_in_obs=task_in_obs, reseed_teacher=reseed_teacher,
+                          **(teacher_options or {}))
+
+
+def share_named_teacher(env: gym.Env, name: str, options: dict[str, Any]) -> Any:
+    """One teacher for all the sub-envs of one multi-env constructor call, built from ``name``.
+
+    ``gym.make_vec(ID, n, teacher="alp-gmm")`` (sync or async) and SB3's
+    ``make_vec_env(ID, n, env_kwargs={"teacher": "alp-gmm"})`` build each sub-env
+    from one dict of keyword arguments. When this entry point runs inside such a
+    constructor (found on the call stack, see ``VECTOR_CONSTRUCTORS``), the first
+    sub-env builds the teacher and puts the object in that dict in place of the
+    name, so every later sub-env receives the same teacher; an async vector env
+    builds its first env in the calling process, so the teacher lives there and
+    reaches the workers as a shared teacher does. Returns the teacher, or None
+    outside such a constructor.
+    """
+    frame = sys._getframe(2)
+    for _ in range(16):
+        if frame is None:
+            return None
+        key = (frame.f_globals.get("__name__"), frame.f_code.co_name)
+        if key in VECTOR_CONSTRUCTORS:
+            kwargs = frame.f_locals.get(VECTOR_CONSTRUCTORS[key])
+            if isinstance(kwargs, dict) and kwargs.get("teacher") is name:
+                from curriculum_gym.wrappers.teacher_wrapper import build_named_teacher
+
+                options = dict(options)
+                teacher = build_named_teacher(env, name, options.pop("seed", None), options)
+                kwargs["teacher"] = teacher
+                kwargs.pop("teacher_options", None)
+                kwargs.setdefault("reseed_teacher", True)
+                return teacher
+            return None
+        frame = frame.f_back
+    return None
 
 
 def register_envs() -> None:

@@ -49,20 +49,50 @@ def test_reports_terminated_episodes_with_raw_return_and_task():
         assert ret == pytest.approx(r)
 
 
-def test_episode_cut_by_outer_time_limit_is_reported_at_next_reset():
+@pytest.mark.parametrize("limit", [10, 50])
+def test_episode_truncated_by_outer_time_limit_is_reported_on_its_last_step(limit):
     teacher = recording()
-    env = gym.make("StumpTracks-v0", teacher=teacher, max_episode_steps=10)
+    env = gym.make("StumpTracks-v0", teacher=teacher, max_episode_steps=limit)
     env.reset(seed=0, options={"task": None})
-    total = 0.0
-    for _ in range(10):
-        _, r, term, trunc, _ = env.step(np.zeros(4, dtype=np.float32))
-        total += r
-    assert trunc and not term
-    assert teacher.updates == []  # the wrapper is inside the TimeLimit: it saw no truncation
-    env.reset()
+    total, n = 0.0, 0
+    trunc = term = False
+    while not (trunc or term):
+        _, r, term, trunc, info = env.step(np.zeros(4, dtype=np.float32))
+        total, n = total + r, n + 1
+        if not (trunc or term):
+            assert teacher.updates == []
+    assert trunc and not term and n == limit  # a walker standing still reaches the limit
+    np.testing.assert_array_equal(info["task"], teacher.sampled[-1])
     assert len(teacher.updates) == 1 and teacher.updates[0][1] == pytest.approx(total)
-    env.reset()  # an episode without a single step is not reported
-    assert len(teacher.updates) == 1
+    env.reset()
+    assert len(teacher.updates) == 1  # reported once, on its last step
+
+
+def test_the_registered_limit_is_found():
+    env = gym.make("StumpTracks-v0", teacher="random")
+    env.reset(seed=0)
+    assert [limit._max_episode_steps for limit in env.get_wrapper_attr("_outer_limits")] == [2000]
+
+
+def test_user_time_limit_around_the_wrapper_is_seen_too():
+    teacher = recording()
+    env = gym.wrappers.TimeLimit(cg.TeacherWrapper(gym.make("StumpTracks-v0"), teacher), 7)
+    env.reset(seed=0)
+    for _ in range(7):
+        *_, trunc, info = env.step(np.zeros(4, dtype=np.float32))
+    assert trunc and len(teacher.updates) == 1 and "task" in info
+
+
+def test_abandoned_episode_is_not_reported():
+    teacher = recording()
+    env = gym.make("StumpTracks-v0", teacher=teacher)
+    env.reset(seed=0)
+    for _ in range(10):
+        env.step(np.zeros(4, dtype=np.float32))
+    env.reset()  # abandoned after 10 steps: its partial return would mislead ALP
+    env.reset()  # and one without a single step
+    assert teacher.updates == []
+    assert env.get_wrapper_attr("episodes_abandoned") == 2
 
 
 def test_explicit_task_overrides_teacher_and_is_not_reported():
@@ -129,9 +159,8 @@ def test_sync_vector_env_shares_one_teacher_and_counts_exactly():
         # NEXT_STEP autoreset: the step after a done only resets that sub-env
         steps = np.where(prev_done | done, 0, steps + 1)
         prev_done = done
-    envs.reset()  # cuts the running episodes: each is reported if it had a step
-    open_episodes = int((steps > 0).sum())
-    assert len(teacher.updates) == finished + open_episodes
+    envs.reset()  # abandons the running episodes: not reported
+    assert len(teacher.updates) == finished
     assert finished > 10
     reported = {tuple(t) for t, _ in teacher.updates}
     assert reported <= {tuple(t) for t in teacher.sampled}
@@ -141,7 +170,7 @@ def test_bad_teacher_arguments():
     env = gym.make("StumpTracks-v0")
     with pytest.raises(ValueError, match="unknown teacher"):
         cg.TeacherWrapper(env, "curious")
-    with pytest.raises(ValueError, match="sample\\(\\) and update\\(\\)"):
+    with pytest.raises(TypeError, match="sample\\(\\) and update\\(\\)"):
         cg.TeacherWrapper(env, 42)
     with pytest.raises(ValueError, match="task space"):
         cg.TeacherWrapper(env, cg.make_teacher("random", cg.TaskSpace(["a"], [0], [1])))

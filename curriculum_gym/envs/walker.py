@@ -15,6 +15,7 @@ import Box2D
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.utils import EzPickle
 
 from curriculum_gym.envs.bodies import BodySpec, get_body
 from curriculum_gym.envs.lidar import TerrainLidar
@@ -47,7 +48,7 @@ class Physics:
         return self.viewport_h / self.scale / 4
 
 
-class WalkerTracksEnv(gym.Env):
+class WalkerTracksEnv(gym.Env, EzPickle):
     """A walker on a parameterized obstacle track; the task sets the obstacles.
 
     Example:
@@ -66,10 +67,17 @@ class WalkerTracksEnv(gym.Env):
         task_bounds: replaces some or all default bounds: ``{name: (low, high)}``
             or one ``(low, high)`` pair per parameter (e.g. stump height up to 5).
         render_mode: ``None``, ``"rgb_array"`` (400x600x3 frames) or ``"human"``.
+        task: a fixed task (array-like or ``{name: value}``) for every reset, kept
+            validated in ``fixed_task``; ``None`` (default) draws one per episode.
 
-    Reset options: ``{"task": array-like or {name: value}}``. Without a task the
-    env draws one uniformly from its task space. ``info["task"]`` holds the task
-    of the episode. Tasks outside the bounds are refused with ``ValueError``.
+    Reset options: ``{"task": array-like or {name: value}}``, which overrides
+    ``task``. Without either the env draws a task uniformly from its task space.
+    ``info["task"]`` holds the episode's task (a float64 array) at reset and at every
+    step, so the last step of a truncated episode carries it too; ``task`` holds it
+    (read-only). Tasks outside the bounds are refused with ``ValueError``.
+
+    The env pickles and deep-copies as its constructor arguments and ``spec``
+    (``EzPickle``): a copy is a fresh env, to be reset before stepping.
     """
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
@@ -80,7 +88,9 @@ class WalkerTracksEnv(gym.Env):
         body: str | BodySpec = "default",
         task_bounds: Mapping[str, Sequence[float]] | Sequence[Sequence[float]] | None = None,
         render_mode: str | None = None,
+        task: Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
     ) -> None:
+        EzPickle.__init__(self, track=track, body=body, task_bounds=task_bounds, render_mode=render_mode, task=task)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; allowed: {self.metadata['render_modes']} or None")
         self.track = get_track(track)
@@ -88,6 +98,7 @@ class WalkerTracksEnv(gym.Env):
         self.physics = Physics()
         space = self.track.default_task_space()
         self.task_space: TaskSpace = space if task_bounds is None else space.with_bounds(task_bounds)
+        self.fixed_task: np.ndarray | None = None if task is None else read_only(self.task_space.validate(task))
         self.render_mode = render_mode
 
         p = self.physics
@@ -116,16 +127,16 @@ class WalkerTracksEnv(gym.Env):
 
     # ------------------------------------------------------------------ reset
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        task = None
+        task = self.fixed_task
         if options:
             unknown = [k for k in options if k != "task"]
             if unknown:
                 raise ValueError(f"unknown reset option(s) {unknown}; allowed options: ['task']")
             if options.get("task") is not None:
-                task = self.task_space.validate(options["task"])  # before touching any state
+                task = read_only(self.task_space.validate(options["task"]))  # before touching any state
         super().reset(seed=seed)
         if task is None:
-            task = self.task_space.sample(self.np_random)
+            task = read_only(self.task_space.sample(self.np_random))
         self.task = task
         self._build_world(task)
         self._prev_shaping = None
@@ -146,9 +157,16 @@ class WalkerTracksEnv(gym.Env):
         self._contacts = ContactTracker([self.walker])
         world.contactListener = self._contacts
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {**EzPickle.__getstate__(self), "spec": self.spec}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        EzPickle.__setstate__(self, state)  # a fresh env from the constructor arguments
+        self.spec = state.get("spec")
+
     @property
     def hull(self) -> Any:
-        return self.walker.hull
+        return None if self.walker is None else self.walker.hull
 
     # ------------------------------------------------------------------- step
     def step(self, action: np.ndarray):
@@ -175,7 +193,7 @@ class WalkerTracksEnv(gym.Env):
             terminated = True
         if self.render_mode == "human":
             self.render()
-        return np.array(state, dtype=np.float32), reward, terminated, False, {}
+        return np.array(state, dtype=np.float32), reward, terminated, False, {"task": self.task.copy()}
 
     # ------------------------------------------------------------- rendering
     def render(self):
@@ -195,4 +213,10 @@ class WalkerTracksEnv(gym.Env):
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
-        self.world = None
+        self.world = self.walker = self._contacts = None  # no Box2D body outlives its world
+
+
+def read_only(task: np.ndarray) -> np.ndarray:
+    """``task``, marked read-only (the env's own copy of an episode's or a fixed task)."""
+    task.flags.writeable = False
+    return task

@@ -14,21 +14,23 @@ import Box2D
 import gymnasium
 import numpy as np
 from Box2D.b2 import fixtureDef, polygonShape
-from gymnasium.utils import seeding
+from gymnasium.utils import EzPickle, seeding
 from pettingzoo import ParallelEnv
 
 from curriculum_gym.envs.bodies import BodySpec, get_body
 from curriculum_gym.envs.lidar import TerrainLidar
 from curriculum_gym.envs.terrain import TrackGenerator, TrackLayout, get_track
-from curriculum_gym.envs.walker import Physics
+from curriculum_gym.envs.walker import Physics, read_only
 from curriculum_gym.envs.walker_body import GROUND, PACKAGE, WALKER, ContactTracker, Walker, build_terrain
 from curriculum_gym.tasks import TaskSpace
 
 WALKER_SEPARATION = 10  # terrain steps between two walkers' start positions
 PACKAGE_COLORS = ((127, 102, 229), (76, 76, 127))
+RESET_OPTIONS = ("task",)
+PROBE_OPTIONS = ("options",)  # PettingZoo's api_test and parallel_api_test call reset(options={"options": 1})
 
 
-class MultiWalkerTracksEnv(ParallelEnv):
+class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
     """``n_walkers`` walkers (2..4) carry a package over a track made from a task.
 
     Observations (per agent): its own body state (4 + 5 per leg), its 10 lidar
@@ -40,10 +42,18 @@ class MultiWalkerTracksEnv(ParallelEnv):
     gets ``fall_reward``; when the package touches the ground or falls behind the
     start, or (``terminate_on_fall``) any walker falls, every agent gets
     ``terminate_reward`` and the episode ends. It also ends when the package
-    passes the finish line; ``max_cycles`` steps truncate it.
+    passes the finish line; ``max_cycles`` steps truncate it. Agents leave ``agents``
+    only when the episode ends, all at once; a step after that (with no live agent,
+    as SuperSuit's ``black_death_v3`` makes) returns empty dicts, as PettingZoo's
+    ``multiwalker_v9`` does. A step before ``reset()`` or after ``close()`` raises
+    ``gymnasium.error.ResetNeeded``.
 
-    Reset options: ``{"task": array-like or {name: value}}``; without one a task is
-    drawn uniformly (other keys are ignored). ``infos[agent]["task"]`` holds the episode's task.
+    ``task`` (array-like or ``{name: value}``, validated into ``fixed_task``) fixes
+    the task of every reset. Reset options: ``{"task": ...}``, which overrides it;
+    without either a task is drawn uniformly; other keys are refused with
+    ``ValueError``. ``infos[agent]["task"]`` holds the episode's task (a float64 array)
+    at reset and at every step; ``task`` holds it (read-only). The env pickles and deep-copies as
+    its constructor arguments (``EzPickle``): a copy is a fresh env, to be reset.
     """
 
     metadata = {"render_modes": ["human", "rgb_array"], "name": "multiwalker_tracks_v0", "is_parallelizable": True,
@@ -60,7 +70,11 @@ class MultiWalkerTracksEnv(ParallelEnv):
         fall_reward: float = -10.0,
         terminate_reward: float = -100.0,
         render_mode: str | None = None,
+        task: Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
     ) -> None:
+        EzPickle.__init__(self, n_walkers=n_walkers, track=track, body=body, task_bounds=task_bounds,
+                          max_cycles=max_cycles, terminate_on_fall=terminate_on_fall, fall_reward=fall_reward,
+                          terminate_reward=terminate_reward, render_mode=render_mode, task=task)
         if isinstance(n_walkers, bool) or not isinstance(n_walkers, int) or not 2 <= n_walkers <= 4:
             raise ValueError(f"n_walkers must be an integer in [2, 4]; got {n_walkers!r}")
         if isinstance(max_cycles, bool) or not isinstance(max_cycles, int) or max_cycles < 1:
@@ -73,6 +87,7 @@ class MultiWalkerTracksEnv(ParallelEnv):
         self.physics = Physics()
         space = self.track.default_task_space()
         self.task_space: TaskSpace = space if task_bounds is None else space.with_bounds(task_bounds)
+        self.fixed_task: np.ndarray | None = None if task is None else read_only(self.task_space.validate(task))
         self.max_cycles = max_cycles
         self.terminate_on_fall = bool(terminate_on_fall)
         self.fall_reward, self.terminate_reward = float(fall_reward), float(terminate_reward)
@@ -109,13 +124,17 @@ class MultiWalkerTracksEnv(ParallelEnv):
 
     # ------------------------------------------------------------------ reset
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
-        task = None  # other option keys are ignored (PettingZoo's API test passes some)
-        if options and options.get("task") is not None:
-            task = self.task_space.validate(options["task"])
+        task = self.fixed_task
+        if options:
+            unknown = [k for k in options if k not in RESET_OPTIONS + PROBE_OPTIONS]
+            if unknown:
+                raise ValueError(f"unknown reset option(s) {unknown}; allowed options: {list(RESET_OPTIONS)}")
+            if options.get("task") is not None:
+                task = read_only(self.task_space.validate(options["task"]))
         if seed is not None:
             self.np_random, _ = seeding.np_random(seed)
         if task is None:
-            task = self.task_space.sample(self.np_random)
+            task = read_only(self.task_space.sample(self.np_random))
         self.task = task
         self._build_world(task)
         self.agents = list(self.possible_agents)
@@ -126,8 +145,7 @@ class MultiWalkerTracksEnv(ParallelEnv):
         self._prev_angle_shaping = [-5.0 * abs(w.hull.angle) for w in self.walkers]
         if self.render_mode == "human":
             self.render()
-        infos = {agent: {"task": task.copy()} for agent in self.agents}
-        return observations, infos
+        return observations, {agent: {"task": task.copy()} for agent in self.agents}
 
     def _build_world(self, task: np.ndarray) -> None:
         p, rng, body = self.physics, self.np_random, self.body
@@ -172,8 +190,10 @@ class MultiWalkerTracksEnv(ParallelEnv):
         return out
 
     def step(self, actions: dict[str, np.ndarray]):
-        if self.world is None or not self.agents:
-            raise gymnasium.error.ResetNeeded("call reset() before step() (the episode is over)")
+        if self.world is None:
+            raise gymnasium.error.ResetNeeded("call reset() before step()")
+        if not self.agents:  # the episode is over: a no-op, as in PettingZoo's multiwalker_v9 (SuperSuit's
+            return {}, {}, {}, {}, {}  # black_death_v3 steps once more after the end)
         missing = [a for a in self.agents if a not in actions]
         if missing:
             raise ValueError(f"actions are missing for agent(s) {missing}; every live agent acts each step")
@@ -203,7 +223,7 @@ class MultiWalkerTracksEnv(ParallelEnv):
         truncate = not done and self._cycles >= self.max_cycles
         terminations = dict.fromkeys(self.agents, done)
         truncations = dict.fromkeys(self.agents, truncate)
-        infos = {a: {} for a in self.agents}
+        infos = {a: {"task": self.task.copy()} for a in self.agents}
         if done or truncate:
             self.agents = []
         if self.render_mode == "human":
@@ -227,9 +247,13 @@ class MultiWalkerTracksEnv(ParallelEnv):
                                    [(self.package, *PACKAGE_COLORS)])
 
     def state(self) -> np.ndarray:
+        if self.world is None:
+            raise gymnasium.error.ResetNeeded("call reset() before state()")
         return np.concatenate([self._observe()[a] for a in self.possible_agents])
 
     def close(self) -> None:
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
+        self.world, self.walkers, self.package, self._contacts = None, [], None, None  # no body outlives its world
+        self.agents = []

@@ -6,6 +6,12 @@ Example:
     >>> observations, infos = env.reset(seed=0, options={"task": [1.0, 3.0]})
     >>> sorted(observations), observations["walker_0"].shape
     (['walker_0', 'walker_1', 'walker_2'], (31,))
+    >>> env = multiwalker_tracks_v0.parallel_env(n_walkers=2, task=[1.0, 3.0])  # every reset: this task
+    >>> env.reset(seed=0)[1]["walker_1"]["task"].tolist()
+    [1.0, 3.0]
+
+Every keyword argument goes to :class:`MultiWalkerTracksEnv` (``n_walkers``, ``track``,
+``body``, ``task_bounds``, ``task``, ``max_cycles``, ...).
 """
 
 from __future__ import annotations

@@ -107,8 +107,8 @@ class ADR(Teacher):
                         self.high_[i] = max(self.high_[i] - step[i], self.low_[i])
                     self.high_queues_[i] = []
 
-    def metrics(self) -> dict[str, float]:
-        m = super().metrics()
+    def _metrics(self) -> dict[str, float]:
+        m = super()._metrics()
         m["box_volume_fraction"] = float(np.prod(self.task_space.normalize(self.high_) - self.task_space.normalize(self.low_)))
         return m
 

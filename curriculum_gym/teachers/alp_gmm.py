@@ -212,8 +212,8 @@ class ALPGMM(Teacher):
         """Per-episode ALP, oldest first."""
         return np.asarray(self.alps_)
 
-    def metrics(self) -> dict[str, float]:
-        m = super().metrics()
+    def _metrics(self) -> dict[str, float]:
+        m = super()._metrics()
         window_alp = self.window_[:, -1]
         m.update(
             {
@@ -225,6 +225,16 @@ class ALPGMM(Teacher):
             }
         )
         return m
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ALPGMM:
+        """An independent copy; its background fits (if any) run in a fitting process of its own."""
+        with self._lock:
+            self.wait_for_fit()
+            worker, self._worker = self._worker, None
+            try:
+                return super().__deepcopy__(memo)
+            finally:
+                self._worker = worker
 
     # ---------------------------------------------------------- persistence
     def _before_load(self) -> None:

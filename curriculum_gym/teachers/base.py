@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import math
 import os
+import threading
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
 
 from curriculum_gym import checkpoint
+from curriculum_gym.sharing import fork
 from curriculum_gym.tasks import TaskSpace
 
 #: Return range of the walker tracks used to normalise returns (SPEC §2).
@@ -21,10 +23,19 @@ class Teacher(ABC):
     """Chooses the next task from the (task, episodic return) pairs it was told about.
 
     Subclasses implement :meth:`_sample` (a task in the task space's raw units),
-    :meth:`_update` (one finished episode, return normalised to [0, 1]) and
-    :meth:`_get_state` / :meth:`_set_state` (their learned state as plain
-    values and numpy arrays). Constructor arguments are stored as given;
-    learned state has a trailing underscore.
+    :meth:`_update` (one finished episode, return normalised to [0, 1]),
+    :meth:`_metrics` and :meth:`_get_state` / :meth:`_set_state` (their learned
+    state as plain values and numpy arrays). Constructor arguments are stored as
+    given; learned state has a trailing underscore.
+
+    A teacher stays one curriculum wherever it goes. Its public methods take a
+    per-teacher lock (threads may share it). When it is pickled to leave its
+    process (SubprocVecEnv, AsyncVectorEnv, SuperSuit, Ray workers on this
+    machine), what arrives is a :class:`~curriculum_gym.sharing.TeacherHandle`
+    to it, served from this process on first need (as :func:`curriculum_gym.serve`
+    does: authenticated loopback connections, JSON, no pickle); a copy made by
+    ``fork`` forwards its calls the same way. ``copy.copy``/``copy.deepcopy``
+    make ordinary, independent copies.
 
     Example:
         >>> import curriculum_gym as cg
@@ -57,16 +68,33 @@ class Teacher(ABC):
         self.rng_ = np.random.default_rng(self.seed)
         self.n_updates_ = 0
         self.n_samples_ = 0
+        self._init_sharing()
 
     # ----------------------------------------------------------- public API
-    def sample(self) -> np.ndarray:
-        """The next task, in the task space's raw units, inside its bounds."""
-        task = np.clip(np.asarray(self._sample(), dtype=np.float64), self.task_space.low, self.task_space.high)
-        self.n_samples_ += 1
-        return task
+    def sample(self, *, seed: int | None = None) -> np.ndarray:
+        """The next task, in the task space's raw units, inside its bounds.
+
+        ``seed`` first re-seeds the teacher's generator (what ``env.reset(seed=...)``
+        does to an env's), in the same atomic step.
+        """
+        remote = self._owner_handle()
+        if remote is not None:
+            return remote.sample(seed=seed)
+        if seed is not None:
+            seed = check_seed(seed)
+        with self._lock:
+            if seed is not None:
+                self.rng_ = np.random.default_rng(seed)
+            task = np.clip(np.asarray(self._sample(), dtype=np.float64), self.task_space.low, self.task_space.high)
+            self.n_samples_ += 1
+            return task
 
     def update(self, task: Any, episode_return: float) -> None:
         """Tell the teacher one episode on ``task`` ended with ``episode_return`` (raw units)."""
+        remote = self._owner_handle()
+        if remote is not None:
+            remote.update(task, episode_return)
+            return
         task = self.task_space.validate(task)
         try:
             r = float(episode_return)
@@ -74,8 +102,9 @@ class Teacher(ABC):
             raise ValueError(f"episode_return must be a number; got {episode_return!r}") from None
         if not math.isfinite(r):
             raise ValueError(f"episode_return must be finite; got {r}")
-        self._update(task, self.normalize_return(r))
-        self.n_updates_ += 1
+        with self._lock:
+            self._update(task, self.normalize_return(r))
+            self.n_updates_ += 1
 
     def normalize_return(self, episode_return: float) -> float:
         """Map a raw return to [0, 1] with ``return_range`` (clipped)."""
@@ -84,7 +113,11 @@ class Teacher(ABC):
 
     def metrics(self) -> dict[str, float]:
         """Numbers worth logging (TensorBoard ``teacher/*``)."""
-        return {"episodes": self.n_updates_, "samples": self.n_samples_}
+        remote = self._owner_handle()
+        if remote is not None:
+            return remote.metrics()
+        with self._lock:
+            return self._metrics()
 
     # ---------------------------------------------------------- persistence
     def get_options(self) -> dict[str, Any]:
@@ -92,6 +125,11 @@ class Teacher(ABC):
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly where this teacher is: plain values and numpy arrays."""
+        self._refuse_in_copy("state_dict()")
+        with self._lock:
+            return self._state_dict()
+
+    def _state_dict(self) -> dict[str, Any]:
         return {
             "teacher": self.name,
             "task_space": self.task_space.state_dict(),
@@ -106,6 +144,11 @@ class Teacher(ABC):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a :meth:`state_dict`. On any error this teacher is left untouched."""
+        self._refuse_in_copy("load_state_dict()")
+        with self._lock:
+            self._load_state_dict(state)
+
+    def _load_state_dict(self, state: dict[str, Any]) -> None:
         if not isinstance(state, dict):
             raise ValueError(f"a teacher state must be a dict; got {type(state).__name__}")
         if state.get("teacher") != self.name:
@@ -130,12 +173,74 @@ class Teacher(ABC):
         """Write a checkpoint (JSON + ``.npy`` arrays in one zip, no pickle), atomically."""
         checkpoint.save_state(self.state_dict(), path)
 
+    # --------------------------------------------------- one curriculum everywhere
+    def _init_sharing(self) -> None:
+        """Per-process bookkeeping: the lock every public call takes, and which process owns the teacher."""
+        self._lock = threading.RLock()
+        self._owner_pid = os.getpid()
+        self._server: Any = None  # serves copies of this teacher in other processes; started on first need
+        self._remote: Any = None  # in a process this teacher was forked into: the handle to its owner
+        fork.track(self)
+
+    def _share(self) -> Any:
+        """A picklable handle to this teacher, served from its owning process (started on first need)."""
+        if self._owner_pid != os.getpid():  # a forked copy: hand on the owner's address
+            return self._owner_handle()
+        with self._lock:
+            if self._server is None or self._server.closed:
+                from curriculum_gym.sharing.server import TeacherServer
+
+                self._server = TeacherServer(self)
+            return self._server.handle
+
+    def _owner_handle(self) -> Any:
+        """In a process this teacher was forked into, the handle to the original; otherwise None."""
+        if self._owner_pid == os.getpid():
+            return None
+        if self._remote is None or self._remote.pid != os.getpid():
+            server = self._server
+            if server is None:
+                raise RuntimeError(
+                    f"this {self.name} teacher was copied into process {os.getpid()} by fork before it could be "
+                    "shared; call cg.serve(teacher) before starting the worker processes and pass the handle"
+                )
+            self._remote = server.handle.remote_copy()
+        return self._remote
+
+    def _refuse_in_copy(self, what: str) -> None:
+        if self._owner_pid != os.getpid():
+            raise RuntimeError(f"{what} is only available in the process that owns this teacher "
+                               f"(pid {self._owner_pid}); this is a copy forwarding to it")
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled, a teacher travels as a handle to itself: the copy and the original stay one curriculum."""
+        return self._share().__reduce__()
+
+    def __copy__(self) -> Teacher:
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Teacher:
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        skip = {"_lock", "_owner_pid", "_server", "_remote"}
+        with self._lock:
+            for key, value in self.__dict__.items():
+                if key not in skip:
+                    new.__dict__[key] = copy.deepcopy(value, memo)
+        new._init_sharing()
+        return new
+
     # -------------------------------------------------------- for subclasses
     @abstractmethod
     def _sample(self) -> np.ndarray: ...
 
     @abstractmethod
     def _update(self, task: np.ndarray, normalized_return: float) -> None: ...
+
+    def _metrics(self) -> dict[str, float]:
+        return {"episodes": self.n_updates_, "samples": self.n_samples_}
 
     def _get_state(self) -> dict[str, Any]:
         return {}
@@ -172,6 +277,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def check_seed(seed: Any) -> int:
+    """A seed for ``np.random.default_rng``: a non-negative integer."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be a non-negative int; got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative int; got {seed}")
+    return int(seed)
 
 
 def check_fraction(name: str, value: Any, low: float = 0.0, high: float = 1.0) -> float:

@@ -79,8 +79,8 @@ class CovarGMM(Teacher):
             if mixture is not None:
                 self.mixture_ = mixture
 
-    def metrics(self) -> dict[str, float]:
-        m = super().metrics()
+    def _metrics(self) -> dict[str, float]:
+        m = super()._metrics()
         m["n_gaussians"] = self.mixture_.n_components if self.mixture_ is not None else 0
         return m
 

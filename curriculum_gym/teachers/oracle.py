@@ -88,8 +88,8 @@ class Oracle(Teacher):
                 self.window_low_, self.window_high_ = self._window_at(np.clip(corner, self.task_space.low, self.task_space.high))
             self.returns_ = []
 
-    def metrics(self) -> dict[str, float]:
-        m = super().metrics()
+    def _metrics(self) -> dict[str, float]:
+        m = super()._metrics()
         m["window_moves"] = self.n_moves_
         return m
 

@@ -166,8 +166,8 @@ class RIAC(Teacher):
         region.children = (len(self.regions_), len(self.regions_) + 1)
         self.regions_ += [child1, child2]
 
-    def metrics(self) -> dict[str, float]:
-        m = super().metrics()
+    def _metrics(self) -> dict[str, float]:
+        m = super()._metrics()
         m["n_regions"] = len(self.regions_)
         m["max_region_alp"] = max(r.alp for r in self.regions_)
         return m

@@ -5,6 +5,8 @@
 (``TeacherWrapper(env, handle)``, ``gym.make(ID, teacher=handle)``,
 ``gym.make_vec(..., vectorization_mode="async", teacher=handle)``): it pickles
 into worker processes and every ``sample``/``update`` reaches the one teacher.
+A :class:`~curriculum_gym.Teacher` pickled on its own does the same implicitly
+(it travels as a handle from a server of its own, started on first need).
 
 Security: the server listens on loopback by default; each connection must pass
 an HMAC challenge with the server's random key (carried inside the handle)
@@ -18,14 +20,18 @@ import collections
 import json
 import os
 import secrets
+import socket
 import threading
 from multiprocessing.connection import Client, Connection, Listener, answer_challenge, deliver_challenge
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers.base import Teacher
+from curriculum_gym.teachers.base import check_seed
+
+if TYPE_CHECKING:
+    from curriculum_gym.teachers.base import Teacher
 
 DEFAULT_TIMEOUT = 30.0  # seconds a client waits for an answer before giving up
 _LOG_LENGTH = 100_000
@@ -35,14 +41,17 @@ class TeacherServer:
     """Serves one teacher to many processes; requests are applied one at a time under a lock.
 
     Use through :func:`serve`. ``records`` keeps the last 100 000 (client, kind, task)
-    events; ``clients`` counts samples and updates per connected client.
+    events; ``clients`` counts samples and updates per connected client. The lock is
+    the teacher's own, so two servers of one teacher never interleave its updates.
     """
 
-    def __init__(self, teacher: Teacher, host: str = "127.0.0.1", port: int = 0, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, teacher: Any, host: str = "127.0.0.1", port: int = 0, timeout: float = DEFAULT_TIMEOUT) -> None:
+        from curriculum_gym.teachers.base import Teacher
+
         if not isinstance(teacher, Teacher):
-            raise ValueError(f"serve() needs a curriculum_gym Teacher; got {type(teacher).__name__}")
+            raise TypeError(f"serve() needs a curriculum_gym Teacher; got {type(teacher).__name__}")
         self.teacher = teacher
-        self.lock = threading.RLock()
+        self.lock = teacher._lock
         self.authkey = secrets.token_bytes(32)
         self.records: collections.deque = collections.deque(maxlen=_LOG_LENGTH)
         self.clients: dict[int, dict[str, int]] = {}
@@ -96,7 +105,7 @@ class TeacherServer:
         try:
             op = request["op"]
             if op == "sample":
-                return {"ok": True, "task": self.sample(client).tolist()}
+                return {"ok": True, "task": self.sample(client, seed=request.get("seed")).tolist()}
             if op == "update":
                 self.update(request["task"], request["return"], client)
                 return {"ok": True}
@@ -109,9 +118,9 @@ class TeacherServer:
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
     # ------------------------------------------- the teacher, under the lock
-    def sample(self, client: int = -1) -> np.ndarray:
+    def sample(self, client: int = -1, seed: int | None = None) -> np.ndarray:
         with self.lock:
-            task = self.teacher.sample()
+            task = self.teacher.sample(seed=seed)
             self.records.append((client, "sample", task.tolist()))
             if client in self.clients:
                 self.clients[client]["samples"] += 1
@@ -125,12 +134,10 @@ class TeacherServer:
                 self.clients[client]["updates"] += 1
 
     def metrics(self) -> dict[str, float]:
-        with self.lock:
-            return self.teacher.metrics()
+        return self.teacher.metrics()
 
     def save(self, path: str | os.PathLike) -> None:
-        with self.lock:
-            self.teacher.save(path)
+        self.teacher.save(path)
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -142,6 +149,12 @@ class TeacherServer:
         if self._closed.is_set():
             return
         self._closed.set()
+        sock = getattr(getattr(self._listener, "_listener", None), "_socket", None)
+        if sock is not None:  # wake the accept() under way: a socket closed under it would keep listening
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         self._listener.close()
         with self.lock:
             for conn in self._connections:
@@ -177,7 +190,7 @@ class TeacherHandle:
         self.task_space = task_space
         self.timeout = float(timeout)
         self._server = _server
-        self._pid = os.getpid()
+        self.pid = os.getpid()  # the process this handle object lives in
         self._conn: Connection | None = None
         self._lock = threading.Lock()
 
@@ -189,9 +202,16 @@ class TeacherHandle:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["address"], state["authkey"], TaskSpace.from_state_dict(state["task_space"]), state["timeout"])
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return _handle_from_state, (self.__getstate__(),)
+
+    def remote_copy(self) -> TeacherHandle:
+        """A handle that reaches the server over a connection of its own, as in another process."""
+        return _handle_from_state(self.__getstate__())
+
     def _local(self) -> TeacherServer | None:
         server = self._server
-        if server is not None and self._pid == os.getpid():
+        if server is not None and self.pid == os.getpid():
             if server.closed:
                 raise RuntimeError(f"the teacher server at {self.address} has been closed")
             return server
@@ -199,7 +219,7 @@ class TeacherHandle:
 
     def _request(self, message: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            if self._conn is None or self._pid != os.getpid():
+            if self._conn is None or self.pid != os.getpid():
                 self._connect()
             try:
                 self._conn.send_bytes(json.dumps(message).encode("utf-8"))
@@ -218,29 +238,40 @@ class TeacherHandle:
         return answer
 
     def _connect(self) -> None:
-        self._pid = os.getpid()
+        self.pid = os.getpid()
         self._server = None  # a server object only counts in the process that made it
         try:
             self._conn = Client(self.address, family="AF_INET", authkey=self.authkey)
         except (OSError, EOFError) as exc:
             self._conn = None
-            raise RuntimeError(f"cannot reach the teacher server at {self.address} "
-                               f"({type(exc).__name__}: {exc}); is the process that called cg.serve() still running?") from None
+            raise RuntimeError(
+                f"cannot reach the teacher server at {self.address} ({type(exc).__name__}: {exc}). Is the process "
+                "that owns the teacher still running? A teacher shared automatically or with cg.serve() is "
+                "served on this machine only (loopback); for workers on other machines use "
+                "cg.serve(teacher, backend='ray')"
+            ) from None
 
     # ----------------------------------------------------------- teacher API
-    def sample(self) -> np.ndarray:
+    def sample(self, *, seed: int | None = None) -> np.ndarray:
+        """The next task; ``seed`` first re-seeds the teacher's generator (see ``Teacher.sample``)."""
         server = self._local()
         if server is not None:
-            return server.sample()
-        return np.asarray(self._request({"op": "sample"})["task"], dtype=np.float64)
+            return server.sample(seed=seed)
+        if seed is not None:
+            seed = check_seed(seed)
+        return np.asarray(self._request({"op": "sample", "seed": seed})["task"], dtype=np.float64)
 
     def update(self, task: Any, episode_return: float) -> None:
         server = self._local()
         if server is not None:
             server.update(task, episode_return)
             return
-        task_list = np.asarray(task, dtype=np.float64).tolist()
-        self._request({"op": "update", "task": task_list, "return": float(episode_return)})
+        task_list = self.task_space.validate(task).tolist()  # dicts and arrays, checked before they travel
+        try:
+            r = float(episode_return)
+        except (TypeError, ValueError):
+            raise ValueError(f"episode_return must be a number; got {episode_return!r}") from None
+        self._request({"op": "update", "task": task_list, "return": r})
 
     def metrics(self) -> dict[str, float]:
         server = self._local()
@@ -265,7 +296,7 @@ class TeacherHandle:
 
     def close(self) -> None:
         """Close this process's connection; in the serving process, stop the server."""
-        if self._server is not None and self._pid == os.getpid():
+        if self._server is not None and self.pid == os.getpid():
             self._server.close()
         if self._conn is not None:
             self._conn.close()
@@ -281,20 +312,30 @@ class TeacherHandle:
         return f"TeacherHandle(address={self.address}, task_space={self.task_space})"
 
 
-def serve(teacher: Teacher, backend: str = "local", *, host: str = "127.0.0.1", port: int = 0,
+def _handle_from_state(state: dict[str, Any]) -> TeacherHandle:
+    handle = TeacherHandle.__new__(TeacherHandle)
+    handle.__setstate__(state)
+    return handle
+
+
+def serve(teacher: Any, backend: str = "local", *, host: str = "127.0.0.1", port: int = 0,
           timeout: float = DEFAULT_TIMEOUT) -> Any:
     """Share ``teacher`` with other processes; returns a picklable handle.
 
     ``backend="local"`` (default): a server thread in this process, reached over an
     authenticated connection on ``host:port`` (loopback, a free port by default).
-    ``backend="ray"``: the teacher runs as a Ray actor (``pip install curriculum-gym[ray]``).
+    ``backend="ray"``: the teacher runs as a Ray actor (``pip install curriculum-gym[ray]``),
+    for workers on other machines.
+
+    A teacher passed directly to worker processes is shared the same way without
+    this call; ``serve`` gives explicit control (host, port, timeout, closing).
     """
     if backend == "local":
         if not (isinstance(timeout, (int, float)) and timeout > 0):
             raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
         return TeacherServer(teacher, host=host, port=port, timeout=timeout).handle
     if backend == "ray":
-        from curriculum_gym.wrappers.ray_backend import serve_ray
+        from curriculum_gym.sharing.ray_backend import serve_ray
 
         return serve_ray(teacher)
     raise ValueError(f"unknown backend {backend!r}; allowed: 'local', 'ray'")

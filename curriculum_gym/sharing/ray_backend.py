@@ -22,8 +22,8 @@ class _TeacherActor:
                                     **state["options"])
         self.teacher.load_state_dict(state)
 
-    def sample(self) -> list[float]:
-        return self.teacher.sample().tolist()
+    def sample(self, seed: int | None = None) -> list[float]:
+        return self.teacher.sample(seed=seed).tolist()
 
     def update(self, task: list[float], episode_return: float) -> None:
         self.teacher.update(task, episode_return)
@@ -36,7 +36,7 @@ class _TeacherActor:
 
 
 class RayTeacherHandle:
-    """Same API as :class:`~curriculum_gym.wrappers.shared.TeacherHandle`, backed by a Ray actor.
+    """Same API as :class:`~curriculum_gym.sharing.server.TeacherHandle`, backed by a Ray actor.
 
     ``handle.teacher`` returns a snapshot (a local copy of the actor's teacher at that
     moment), fit for logging, plots and ``save``; updates go to the actor only.
@@ -57,11 +57,11 @@ class RayTeacherHandle:
                 raise ValueError(str(cause).splitlines()[-1]) from None
             raise
 
-    def sample(self) -> np.ndarray:
-        return np.asarray(self._get(self.actor.sample.remote()), dtype=np.float64)
+    def sample(self, *, seed: int | None = None) -> np.ndarray:
+        return np.asarray(self._get(self.actor.sample.remote(seed)), dtype=np.float64)
 
     def update(self, task: Any, episode_return: float) -> None:
-        self._get(self.actor.update.remote(np.asarray(task, dtype=np.float64).tolist(), float(episode_return)))
+        self._get(self.actor.update.remote(self.task_space.validate(task).tolist(), float(episode_return)))
 
     def metrics(self) -> dict[str, float]:
         return self._get(self.actor.metrics.remote())
