@@ -5,6 +5,18 @@ teacher (ALP-GMM by default) shared by every env, evaluates on the fixed test
 set, and writes one run folder: TensorBoard events, agent.ckpt, teacher.ckpt,
 eval.json, episodes.npz and the curriculum plots.
 
+The algorithm is CleanRL's ppo_continuous_action (same losses, observation and
+reward normalisation, GAE, clipping); what differs is how it uses the CPU:
+- a share of the envs steps in a worker process (another core) while this
+  process steps the rest and runs the policy (`--env-workers`);
+- Gymnasium's SAME_STEP autoreset: no step of the rollout is wasted on a reset;
+- the rollout goes to preallocated numpy buffers, one policy forward per vector
+  step under `torch.inference_mode()`, GAE in numpy;
+- the Gaussian's log-density and entropy are written out (fewer ops than
+  `torch.distributions.Normal`), each epoch permutes the batch once (the
+  minibatches are slices), and all parameters live in one flat tensor, so that
+  gradient clipping and Adam are a few ops on one tensor per gradient step.
+
 Run:  python baselines/ppo_continuous_action.py --teacher alp-gmm --total-timesteps 1000000
       python baselines/ppo_continuous_action.py --resume runs/<run folder>
 """
@@ -12,6 +24,8 @@ Run:  python baselines/ppo_continuous_action.py --teacher alp-gmm --total-timest
 from __future__ import annotations
 
 import json
+import math
+import multiprocessing as mp
 import random
 import time
 from dataclasses import asdict, dataclass
@@ -23,7 +37,7 @@ import torch
 import torch.nn as nn
 import torch.optim as optim
 import tyro
-from torch.distributions.normal import Normal
+from gymnasium.wrappers.utils import RunningMeanStd
 from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
@@ -33,6 +47,7 @@ from curriculum_gym.checkpoint import load_state, save_state
 
 @dataclass
 class Args:
+    # the environment and its curriculum
     env_id: str = "StumpTracks-v0"
     """a curriculum_gym ID"""
     body: str = "default"
@@ -42,47 +57,82 @@ class Args:
     task: tuple[float, ...] = ()
     """with --teacher none: the task to train on (default: the easy corner of the space)"""
     seed: int = 1
+    """seed of python, numpy, torch, the teacher and the envs"""
     total_timesteps: int = 1_000_000
+    """env steps to train for (rounded down to whole rollouts of num_envs x num_steps)"""
     num_envs: int = 8
+    """parallel envs (one teacher serves them all)"""
+
+    # how the machine is used
+    env_workers: int = 1
+    """worker processes that each step a share of the envs while this process steps its own share and runs the
+    policy (0: every env in this process, one core)"""
+    local_envs: int = -1
+    """with env workers: how many envs this process steps itself (-1: num_envs // 2 - 1, at least 1; this process
+    also runs the policy, so it takes fewer envs than a worker)"""
+    torch_threads: int = 1
+    """torch's intra-op threads (0: torch's default, one per core); one is fastest for these small networks"""
+
+    # evaluation
     eval_every: int = 250_000
-    """evaluate on the test set every this many steps (and at the end)"""
+    """evaluate on the test set every this many steps (and at the end; 0: at the end only)"""
     eval_tasks: int = 0
     """evaluate on the first N test tasks only (0: all)"""
     eval_max_steps: int = 2000
+    """step limit of an evaluation episode"""
+
+    # outputs
     capture_video: bool = False
     """record videos of env 0 into the run folder (needs moviepy)"""
     resume: str = ""
     """a run folder to continue from (its agent, optimizer, teacher and logs); a new folder starts a run there"""
     runs_dir: str = "runs"
+    """where new run folders are made"""
     exp_name: str = "ppo"
-    torch_threads: int = 0
-    """0: torch's default"""
+    """the experiment's name, part of the run folder's name"""
     progress: bool = True
+    """show a progress bar"""
+    plots: bool = True
+    """draw the run's plots at the end (curriculum.png, mastered.png, test_returns.png)"""
 
     # PPO
     learning_rate: float = 3e-4
+    """Adam's learning rate (at the start, when annealed)"""
     num_steps: int = 256
     """steps per env per rollout"""
     anneal_lr: bool = True
+    """anneal the learning rate linearly to 0 over the run"""
     gamma: float = 0.99
+    """discount factor (also of the reward normalisation)"""
     gae_lambda: float = 0.95
+    """lambda of generalised advantage estimation"""
     num_minibatches: int = 16
+    """minibatches per epoch"""
     update_epochs: int = 10
+    """epochs over each rollout"""
     norm_adv: bool = True
+    """normalise advantages per minibatch"""
     clip_coef: float = 0.2
+    """the surrogate's clipping coefficient"""
     clip_vloss: bool = True
+    """clip the value loss too (with clip_coef)"""
     ent_coef: float = 0.0
+    """entropy bonus coefficient"""
     vf_coef: float = 0.5
+    """value loss coefficient"""
     max_grad_norm: float = 0.5
+    """gradients are clipped to this global norm"""
     target_kl: float | None = None
+    """stop an update's epochs early when the approximate KL exceeds this"""
     hidden: int = 128
+    """width of the two hidden layers of the actor and of the critic"""
 
 
 def make_env(args: Args, teacher, idx: int, run_dir: Path):
     def thunk():
         kwargs = {"body": args.body}
         if teacher is not None:
-            kwargs["teacher"] = teacher  # one teacher shared by every env of the (sync) vector env
+            kwargs["teacher"] = teacher  # one teacher (or a handle to it) for every env
         else:  # a fixed task: both bounds at the task
             kwargs["task_bounds"] = [(t, t) for t in args.task]
         render_mode = "rgb_array" if args.capture_video and idx == 0 else None
@@ -92,6 +142,82 @@ def make_env(args: Args, teacher, idx: int, run_dir: Path):
         return env
 
     return thunk
+
+
+def sync_envs(args: Args, teacher, indices, run_dir: Path) -> gym.vector.SyncVectorEnv:
+    # SAME_STEP autoreset: when an env's episode ends, the obs it returns is already its next episode's first
+    return gym.vector.SyncVectorEnv([make_env(args, teacher, i, run_dir) for i in indices],
+                                    autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+
+
+def env_worker(remote, args: Args, teacher, indices: list[int], run_dir: Path):
+    """Runs in a worker process: steps its share of the envs whenever the learner sends their actions."""
+    envs = sync_envs(args, teacher, indices, run_dir)
+    try:
+        while True:
+            command, data = remote.recv()
+            if command == "step":
+                obs, reward, terminations, truncations, infos = envs.step(data)
+                remote.send((obs, reward, terminations, truncations, infos.get("task")))
+            elif command == "reset":
+                obs, infos = envs.reset(seed=data)
+                remote.send((obs, infos["task"]))
+            else:
+                break
+    finally:
+        envs.close()
+
+
+class Envs:
+    """`num_envs` envs: this process steps the first ones while worker processes step the others, at the same time.
+
+    `step` returns obs, reward, terminations, truncations and, for each env that
+    was reset (SAME_STEP: the envs whose episode just ended), its new task.
+    """
+
+    def __init__(self, args: Args, teacher, run_dir: Path):
+        n_local = args.num_envs
+        if args.env_workers:
+            n_local = args.local_envs if args.local_envs >= 0 else max(1, args.num_envs // 2 - 1)
+        self.local = sync_envs(args, teacher, range(n_local), run_dir)
+        self.single_observation_space = self.local.single_observation_space
+        self.single_action_space = self.local.single_action_space
+        self.workers = []  # (the slice of envs it steps, its pipe, its process)
+        ctx = mp.get_context("spawn")  # a fresh interpreter: no fork of this process's threads
+        for indices in np.array_split(np.arange(n_local, args.num_envs), args.env_workers or 1):
+            if len(indices):
+                remote, child = ctx.Pipe()
+                process = ctx.Process(target=env_worker, args=(child, args, teacher, indices.tolist(), run_dir),
+                                      daemon=True)
+                process.start()
+                child.close()
+                self.workers.append((slice(int(indices[0]), int(indices[-1]) + 1), remote, process))
+        self.tasks = np.full((args.num_envs, self.local.envs[0].unwrapped.task_space.dim), np.nan)
+
+    def reset(self, seed: int):
+        for envs, remote, _ in self.workers:  # env i is seeded with seed + i, as in one SyncVectorEnv
+            remote.send(("reset", seed + envs.start))
+        obs, infos = self.local.reset(seed=seed)
+        results = [(obs, infos["task"])] + [remote.recv() for _, remote, _ in self.workers]
+        return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
+
+    def step(self, actions: np.ndarray):
+        for envs, remote, _ in self.workers:  # the workers step while this process steps its own envs
+            remote.send(("step", actions[envs]))
+        obs, reward, terminations, truncations, infos = self.local.step(actions[: self.local.num_envs])
+        results = [(obs, reward, terminations, truncations, infos.get("task"))]
+        results += [remote.recv() for _, remote, _ in self.workers]
+        self.tasks[:] = np.nan
+        for envs, result in zip([slice(0, self.local.num_envs)] + [w[0] for w in self.workers], results):
+            if result[4] is not None:
+                self.tasks[envs] = result[4]
+        return *(np.concatenate([r[k] for r in results]) for k in range(4)), self.tasks
+
+    def close(self):
+        for _, remote, process in self.workers:
+            remote.send(("close", None))
+            process.join(timeout=10)
+        self.local.close()
 
 
 def layer_init(layer, std=2**0.5, bias_const=0.0):
@@ -119,12 +245,41 @@ class Agent(nn.Module):
         return self.critic(x)
 
     def get_action_and_value(self, x, action=None):
+        """(action, log-probability, entropy, value); samples the action when none is given."""
         mean = self.actor_mean(x)
-        std = torch.exp(self.actor_logstd.expand_as(mean))
-        probs = Normal(mean, std)
-        if action is None:
-            action = probs.sample()
-        return action, probs.log_prob(action).sum(1), probs.entropy().sum(1), self.critic(x)
+        logstd = self.actor_logstd
+        # the diagonal Gaussian's log-density and entropy, written out (what torch.distributions.Normal computes)
+        if action is None:  # sampling: (action - mean) / std is the standard normal noise itself
+            noise = torch.randn_like(mean)
+            action = mean + torch.exp(logstd) * noise
+        else:
+            noise = (action - mean) * torch.exp(-logstd)
+        logprob = -0.5 * noise.square().sum(1) - (logstd.sum() + HALF_LOG_2PI * mean.shape[1])
+        entropy = (logstd.sum() + (0.5 + HALF_LOG_2PI) * mean.shape[1]).expand(len(x))
+        return action, logprob, entropy, self.critic(x).view(-1)
+
+
+HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def flatten_parameters(module: nn.Module) -> nn.Parameter:
+    """One flat parameter whose slices are `module`'s parameters, and whose `.grad` slices are their gradients.
+
+    Backward accumulates each parameter's gradient into its slice of the flat
+    gradient, so clipping the global norm and Adam's update take a few ops on
+    one tensor instead of a few per parameter. Zero the flat gradient in place
+    (`flat.grad.zero_()`): setting it to None would break the link.
+    """
+    params = list(module.parameters())
+    flat = nn.Parameter(torch.cat([p.detach().reshape(-1) for p in params]))
+    flat.grad = torch.zeros_like(flat)
+    offset = 0
+    for p in params:
+        n = p.numel()
+        p.data = flat.data[offset:offset + n].view_as(p)
+        p.grad = flat.grad[offset:offset + n].view_as(p)
+        offset += n
+    return flat
 
 
 def to_numpy_tree(obj):
@@ -148,14 +303,6 @@ def to_torch_tree(obj, int_keys=False):
     return obj
 
 
-def normalizer_of(envs):
-    """The vector env's observation normalisation, to evaluate with the same statistics."""
-    norm = envs
-    while not isinstance(norm, gym.wrappers.vector.NormalizeObservation):
-        norm = norm.env
-    return norm
-
-
 if __name__ == "__main__":
     args = tyro.cli(Args)
     if args.teacher != "none" and args.teacher not in cg.TEACHERS:
@@ -176,61 +323,72 @@ if __name__ == "__main__":
     torch.manual_seed(args.seed)
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
-    device = torch.device("cpu")
 
-    # teacher: one instance for all envs; resumed from the run folder if asked
+    # teacher: one instance for all envs; resumed from the run folder if asked. Envs in worker processes
+    # reach it through a handle served from this process (every episode of every env is reported to it).
     teacher = None
     if args.teacher != "none":
         if resuming and (run_dir / "teacher.ckpt").exists():
             teacher = cg.load_teacher(run_dir / "teacher.ckpt")
         else:
             teacher = cg.make_teacher(args.teacher, task_space, seed=args.seed)
+    shared_teacher = cg.serve(teacher) if teacher is not None and args.env_workers else teacher
 
-    # NEXT_STEP autoreset (Gymnasium 1.x): the step after a done only resets that env; it is not trained on
-    envs = gym.vector.SyncVectorEnv(
-        [make_env(args, teacher, i, run_dir) for i in range(args.num_envs)],
-        autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP,
-    )
-    envs = gym.wrappers.vector.RecordEpisodeStatistics(envs)
-    envs = gym.wrappers.vector.ClipAction(envs)
-    envs = gym.wrappers.vector.NormalizeObservation(envs)
-    envs = gym.wrappers.vector.TransformObservation(envs, lambda obs: np.clip(obs, -10, 10))
-    envs = gym.wrappers.vector.NormalizeReward(envs, gamma=args.gamma)
-    envs = gym.wrappers.vector.TransformReward(envs, lambda r: np.clip(r, -10, 10))
-    obs_norm = normalizer_of(envs)
+    # env setup: SAME_STEP autoreset, so every step of a rollout is trained on; observation and reward
+    # normalisation as Gymnasium's NormalizeObservation / NormalizeReward (+ clipping at 10) compute them
+    envs = Envs(args, shared_teacher, run_dir)
     obs_dim, act_dim = envs.single_observation_space.shape[0], envs.single_action_space.shape[0]
+    act_low, act_high = envs.single_action_space.low, envs.single_action_space.high
+    obs_rms, return_rms, epsilon = RunningMeanStd(shape=(obs_dim,)), RunningMeanStd(shape=()), 1e-8
+    discounted_return = np.zeros(args.num_envs)
 
-    agent = Agent(obs_dim, act_dim, args.hidden).to(device)
-    optimizer = optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
+    def normalize_obs(raw_obs):
+        obs_rms.update(raw_obs)
+        return np.clip((raw_obs - obs_rms.mean) / np.sqrt(obs_rms.var + epsilon), -10, 10).astype(np.float32)
+
+    def normalize_reward(reward, terminated, done):
+        discounted_return[:] = discounted_return * args.gamma * (1 - terminated) + reward
+        return_rms.update(discounted_return)
+        discounted_return[done] = 0.0  # those envs have already started their next episode
+        return np.clip(reward / np.sqrt(return_rms.var + epsilon), -10, 10)
+
+    agent = Agent(obs_dim, act_dim, args.hidden)
     global_step, evals, episodes = 0, [], {"step": [], "task": [], "return": [], "length": []}
     if resuming:
         state = load_state(run_dir / "agent.ckpt")
         agent.load_state_dict(to_torch_tree(state["agent"]))
-        optimizer.load_state_dict(to_torch_tree(state["optimizer"], int_keys=True))
-        obs_norm.obs_rms.mean, obs_norm.obs_rms.var = state["obs_mean"], state["obs_var"]
-        obs_norm.obs_rms.count = state["obs_count"]
+        obs_rms.mean, obs_rms.var, obs_rms.count = state["obs_mean"], state["obs_var"], state["obs_count"]
+        if "return_var" in state:  # (older checkpoints restart the reward normalisation)
+            return_rms.mean, return_rms.var, return_rms.count = state["return_mean"], state["return_var"], state["return_count"]
         global_step = state["global_step"]
         evals = json.loads((run_dir / "eval.json").read_text()) if (run_dir / "eval.json").exists() else []
         with np.load(run_dir / "episodes.npz", allow_pickle=False) as f:
             episodes = {k: list(f[k]) for k in episodes}
+    flat_params = flatten_parameters(agent)  # after loading: the agent's parameters become slices of flat_params
+    optimizer = optim.Adam([flat_params], lr=args.learning_rate, eps=1e-5, fused=True)  # one kernel for all
+    if resuming and len(state["optimizer"]["param_groups"][0]["params"]) == 1:
+        optimizer.load_state_dict(to_torch_tree(state["optimizer"], int_keys=True))
+    elif resuming:  # a checkpoint of the script before flat parameters: one Adam state per parameter
+        print("agent.ckpt holds an optimizer state per parameter (an older version of this script): Adam restarts")
 
     def save_checkpoint():
         save_state({"agent": to_numpy_tree(agent.state_dict()), "optimizer": to_numpy_tree(optimizer.state_dict()),
-                    "obs_mean": obs_norm.obs_rms.mean, "obs_var": obs_norm.obs_rms.var,
-                    "obs_count": float(obs_norm.obs_rms.count), "global_step": global_step}, run_dir / "agent.ckpt")
+                    "obs_mean": obs_rms.mean, "obs_var": obs_rms.var, "obs_count": float(obs_rms.count),
+                    "return_mean": return_rms.mean, "return_var": return_rms.var, "return_count": float(return_rms.count),
+                    "global_step": global_step}, run_dir / "agent.ckpt")
         if teacher is not None:
-            teacher.save(run_dir / "teacher.ckpt")
+            shared_teacher.save(run_dir / "teacher.ckpt")
         np.savez(run_dir / "episodes.npz", step=np.array(episodes["step"], dtype=np.int64),
                  task=np.array(episodes["task"], dtype=np.float64).reshape(-1, task_space.dim),
                  **{"return": np.array(episodes["return"], dtype=np.float64)},
                  length=np.array(episodes["length"], dtype=np.int64))
 
     def run_evaluation():
-        mean, std = obs_norm.obs_rms.mean.copy(), np.sqrt(obs_norm.obs_rms.var + obs_norm.epsilon)
+        mean, std = obs_rms.mean.copy(), np.sqrt(obs_rms.var + epsilon)
 
         def policy(obs):  # deterministic: the Gaussian's mean, on frozen normalisation statistics
             x = torch.as_tensor(np.clip((obs - mean) / std, -10, 10), dtype=torch.float32)
-            with torch.no_grad():
+            with torch.inference_mode():
                 return np.clip(agent.actor_mean(x).numpy(), -1, 1)
 
         tasks = cg.test_set(args.env_id, body=args.body)
@@ -243,49 +401,50 @@ if __name__ == "__main__":
         writer.add_scalar("eval/mean_return", float(result.mean_returns.mean()), global_step)
         return result
 
-    # storage
-    obs = torch.zeros((args.num_steps, args.num_envs, obs_dim))
-    actions = torch.zeros((args.num_steps, args.num_envs, act_dim))
-    logprobs = torch.zeros((args.num_steps, args.num_envs))
-    rewards = torch.zeros((args.num_steps, args.num_envs))
-    dones = torch.zeros((args.num_steps, args.num_envs))
-    values = torch.zeros((args.num_steps, args.num_envs))
-    valid = torch.zeros((args.num_steps, args.num_envs), dtype=torch.bool)  # False at autoreset steps
+    # storage: preallocated numpy buffers; the update reads them through torch.from_numpy (no copies)
+    obs = np.zeros((args.num_steps, args.num_envs, obs_dim), dtype=np.float32)
+    actions = np.zeros((args.num_steps, args.num_envs, act_dim), dtype=np.float32)
+    logprobs = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    rewards = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    dones = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    values = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
 
     batch_size = args.num_envs * args.num_steps
+    minibatch_size = batch_size // args.num_minibatches
     num_iterations = max(1, args.total_timesteps // batch_size)
     start_iteration = global_step // batch_size + 1
     next_eval = (global_step // args.eval_every + 1) * args.eval_every if args.eval_every else None
-    next_obs, infos = envs.reset(seed=args.seed + start_iteration)
-    current_task = np.array(infos["task"], dtype=np.float64)  # the task each env is playing
-    next_obs, next_done = torch.Tensor(next_obs), torch.zeros(args.num_envs)
-    autoreset = np.zeros(args.num_envs, dtype=bool)
-    start_time, start_step, last_return = time.time(), global_step, float("nan")
+    raw_obs, current_task = envs.reset(seed=args.seed + start_iteration)  # current_task: the task each env is playing
+    current_task = np.array(current_task, dtype=np.float64)
+    next_obs, next_done = normalize_obs(raw_obs), np.zeros(args.num_envs, dtype=np.float32)
+    episode_return, episode_length = np.zeros(args.num_envs), np.zeros(args.num_envs, dtype=np.int64)
+    start_time, start_cpu, start_step, eval_time, last_return = time.time(), time.process_time(), global_step, 0.0, float("nan")
     bar = tqdm(total=num_iterations * batch_size, initial=global_step, unit="step", disable=not args.progress,
                dynamic_ncols=True)
 
     for iteration in range(start_iteration, num_iterations + 1):
+        # Annealing the rate if instructed to do so.
         if args.anneal_lr:
             optimizer.param_groups[0]["lr"] = (1.0 - (iteration - 1.0) / num_iterations) * args.learning_rate
         sampled_tasks = []
         for step in range(args.num_steps):
             global_step += args.num_envs
             obs[step], dones[step] = next_obs, next_done
-            with torch.no_grad():
-                action, logprob, _, value = agent.get_action_and_value(next_obs)
-                values[step] = value.flatten()
-            actions[step], logprobs[step] = action, logprob
-            valid[step] = torch.as_tensor(~autoreset)
-            next_obs, reward, terminations, truncations, infos = envs.step(action.numpy())
+
+            # ALGO LOGIC: action logic
+            with torch.inference_mode():
+                action, logprob, _, value = agent.get_action_and_value(torch.from_numpy(next_obs))
+            actions[step], logprobs[step], values[step] = action.numpy(), logprob.numpy(), value.numpy()
+
+            # TRY NOT TO MODIFY: execute the game and log data.
+            raw_obs, reward, terminations, truncations, tasks = envs.step(np.clip(actions[step], act_low, act_high))
             done = np.logical_or(terminations, truncations)
-            rewards[step] = torch.as_tensor(reward, dtype=torch.float32).view(-1)
-            next_obs, next_done = torch.Tensor(next_obs), torch.Tensor(done.astype(np.float32))
-            for i in np.flatnonzero(autoreset):  # these envs were just reset: their new task is in infos
-                current_task[i] = infos["task"][i]
-                sampled_tasks.append(current_task[i].copy())
-            autoreset = done
-            for i in np.flatnonzero(done):
-                ret, length = float(infos["episode"]["r"][i]), int(infos["episode"]["l"][i])
+            rewards[step] = normalize_reward(reward, terminations, done)
+            next_obs, next_done = normalize_obs(raw_obs), done.astype(np.float32)
+            episode_return += reward
+            episode_length += 1
+            for i in np.flatnonzero(done):  # episode over; env i has already started its next one (SAME_STEP)
+                ret, length = float(episode_return[i]), int(episode_length[i])
                 episodes["step"].append(global_step)
                 episodes["task"].append(current_task[i].copy())
                 episodes["return"].append(ret)
@@ -293,60 +452,83 @@ if __name__ == "__main__":
                 writer.add_scalar("charts/episodic_return", ret, global_step)
                 writer.add_scalar("charts/episodic_length", length, global_step)
                 last_return = ret
+                current_task[i] = tasks[i]  # the new episode's task
+                sampled_tasks.append(current_task[i].copy())
+            episode_return[done], episode_length[done] = 0.0, 0
 
-        # bootstrap value, GAE
-        with torch.no_grad():
-            next_value = agent.get_value(next_obs).reshape(1, -1)
-            advantages = torch.zeros_like(rewards)
-            lastgaelam = 0
-            for t in reversed(range(args.num_steps)):
-                nextnonterminal = 1.0 - (next_done if t == args.num_steps - 1 else dones[t + 1])
-                nextvalues = next_value if t == args.num_steps - 1 else values[t + 1]
-                delta = rewards[t] + args.gamma * nextvalues * nextnonterminal - values[t]
-                advantages[t] = lastgaelam = delta + args.gamma * args.gae_lambda * nextnonterminal * lastgaelam
-            returns = advantages + values
+        # bootstrap value, GAE (numpy)
+        with torch.inference_mode():
+            next_value = agent.get_value(torch.from_numpy(next_obs)).numpy().reshape(-1)
+        advantages = np.zeros_like(rewards)
+        lastgaelam = 0.0
+        for t in reversed(range(args.num_steps)):
+            nextnonterminal = 1.0 - (next_done if t == args.num_steps - 1 else dones[t + 1])
+            nextvalues = next_value if t == args.num_steps - 1 else values[t + 1]
+            delta = rewards[t] + args.gamma * nextvalues * nextnonterminal - values[t]
+            advantages[t] = lastgaelam = delta + args.gamma * args.gae_lambda * nextnonterminal * lastgaelam
+        returns = advantages + values
 
-        b_obs, b_logprobs, b_actions = obs.reshape(-1, obs_dim), logprobs.reshape(-1), actions.reshape(-1, act_dim)
-        b_advantages, b_returns, b_values = advantages.reshape(-1), returns.reshape(-1), values.reshape(-1)
+        # flatten the batch (views of the numpy buffers)
+        b_obs, b_logprobs, b_actions = (torch.from_numpy(x) for x in (
+            obs.reshape(-1, obs_dim), logprobs.reshape(-1), actions.reshape(-1, act_dim)))
+        b_advantages, b_returns, b_values = (torch.from_numpy(x.reshape(-1)) for x in (advantages, returns, values))
 
-        # optimise policy and value, on the real transitions only
-        b_inds = np.flatnonzero(valid.reshape(-1).numpy())
+        # Optimizing the policy and value network
         clipfracs = []
         for _epoch in range(args.update_epochs):
-            np.random.shuffle(b_inds)
-            for mb_inds in np.array_split(b_inds, args.num_minibatches):
-                _, newlogprob, entropy, newvalue = agent.get_action_and_value(b_obs[mb_inds], b_actions[mb_inds])
-                logratio = newlogprob - b_logprobs[mb_inds]
+            # one shuffle per epoch: every minibatch below is then a slice (a view, no gather)
+            perm = torch.randperm(batch_size)
+            e_obs, e_logprobs, e_actions, e_advantages, e_returns, e_values = (x[perm] for x in (
+                b_obs, b_logprobs, b_actions, b_advantages, b_returns, b_values))
+            if args.norm_adv:  # each minibatch's advantages normalised on their own, all minibatches in one go
+                e_advantages = e_advantages[: args.num_minibatches * minibatch_size].view(args.num_minibatches, -1)
+                e_advantages = ((e_advantages - e_advantages.mean(1, keepdim=True))
+                                / (e_advantages.std(1, keepdim=True) + 1e-8)).view(-1)
+            for start in range(0, args.num_minibatches * minibatch_size, minibatch_size):
+                mb = slice(start, start + minibatch_size)
+                _, newlogprob, entropy, newvalue = agent.get_action_and_value(e_obs[mb], e_actions[mb])
+                logratio = newlogprob - e_logprobs[mb]
                 ratio = logratio.exp()
                 with torch.no_grad():
-                    old_approx_kl = (-logratio).mean()
-                    approx_kl = ((ratio - 1) - logratio).mean()
-                    clipfracs += [((ratio - 1.0).abs() > args.clip_coef).float().mean().item()]
-                mb_advantages = b_advantages[mb_inds]
-                if args.norm_adv:
-                    mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)
+                    clipfracs.append(((ratio - 1.0).abs() > args.clip_coef).float().mean())
+                mb_advantages = e_advantages[mb]
+
+                # Policy loss
                 pg_loss = torch.max(-mb_advantages * ratio,
                                     -mb_advantages * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)).mean()
-                newvalue = newvalue.view(-1)
+
+                # Value loss
                 if args.clip_vloss:
-                    v_loss_unclipped = (newvalue - b_returns[mb_inds]) ** 2
-                    v_clipped = b_values[mb_inds] + torch.clamp(newvalue - b_values[mb_inds], -args.clip_coef, args.clip_coef)
-                    v_loss = 0.5 * torch.max(v_loss_unclipped, (v_clipped - b_returns[mb_inds]) ** 2).mean()
+                    v_loss_unclipped = (newvalue - e_returns[mb]) ** 2
+                    v_clipped = e_values[mb] + torch.clamp(newvalue - e_values[mb], -args.clip_coef, args.clip_coef)
+                    v_loss = 0.5 * torch.max(v_loss_unclipped, (v_clipped - e_returns[mb]) ** 2).mean()
                 else:
-                    v_loss = 0.5 * ((newvalue - b_returns[mb_inds]) ** 2).mean()
+                    v_loss = 0.5 * ((newvalue - e_returns[mb]) ** 2).mean()
+
                 entropy_loss = entropy.mean()
-                loss = pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef
-                optimizer.zero_grad()
+                loss = pg_loss + v_loss * args.vf_coef
+                if args.ent_coef:  # (the entropy depends on actor_logstd only)
+                    loss = loss - args.ent_coef * entropy_loss
+
+                flat_params.grad.zero_()  # in place: the parameters' gradients are slices of it
                 loss.backward()
-                nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
+                # clip the global gradient norm (as nn.utils.clip_grad_norm_), on the one flat gradient
+                grad_norm = flat_params.grad.norm()
+                flat_params.grad.mul_(torch.clamp(args.max_grad_norm / (grad_norm + 1e-6), max=1.0))
                 optimizer.step()
-            if args.target_kl is not None and approx_kl > args.target_kl:
+
+            with torch.no_grad():  # the epoch's last minibatch; calculate approx_kl http://joschu.net/blog/kl-approx.html
+                old_approx_kl = (-logratio).mean()
+                approx_kl = ((ratio - 1) - logratio).mean()
+            if args.target_kl is not None and approx_kl.item() > args.target_kl:
                 break
 
-        y_pred, y_true = b_values.numpy()[b_inds], b_returns.numpy()[b_inds]
+        y_pred, y_true = values.reshape(-1), returns.reshape(-1)
         var_y = np.var(y_true)
         explained_var = np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y
-        sps = int((global_step - start_step) / (time.time() - start_time))
+
+        # TRY NOT TO MODIFY: record rewards for plotting purposes
+        sps = int((global_step - start_step) / (time.time() - start_time - eval_time))
         writer.add_scalar("charts/learning_rate", optimizer.param_groups[0]["lr"], global_step)
         writer.add_scalar("charts/SPS", sps, global_step)
         writer.add_scalar("losses/value_loss", v_loss.item(), global_step)
@@ -354,10 +536,10 @@ if __name__ == "__main__":
         writer.add_scalar("losses/entropy", entropy_loss.item(), global_step)
         writer.add_scalar("losses/old_approx_kl", old_approx_kl.item(), global_step)
         writer.add_scalar("losses/approx_kl", approx_kl.item(), global_step)
-        writer.add_scalar("losses/clipfrac", np.mean(clipfracs), global_step)
+        writer.add_scalar("losses/clipfrac", torch.stack(clipfracs).mean().item(), global_step)
         writer.add_scalar("losses/explained_variance", explained_var, global_step)
         if teacher is not None:
-            for key, value in teacher.metrics().items():
+            for key, value in shared_teacher.metrics().items():
                 writer.add_scalar(f"teacher/{key}", value, global_step)
         if sampled_tasks:
             for name, column in zip(task_space.names, np.array(sampled_tasks).T):
@@ -366,17 +548,24 @@ if __name__ == "__main__":
         bar.set_postfix(SPS=sps, ret=f"{last_return:.1f}")
 
         if next_eval is not None and global_step >= next_eval and iteration < num_iterations:
+            eval_start = time.time()
             result = run_evaluation()
             bar.write(f"step {global_step}: {100 * result.mastered:.1f}% of test tasks mastered")
             next_eval += args.eval_every
             save_checkpoint()
+            eval_time += time.time() - eval_start
 
     bar.close()
+    train_time, train_cpu = time.time() - start_time - eval_time, time.process_time() - start_cpu
+    print(f"training: {global_step - start_step} steps in {train_time:.2f} s "
+          f"({(global_step - start_step) / train_time:.0f} steps/s, evaluations excluded; {train_cpu:.2f} s CPU here)")
     result = run_evaluation()
     save_checkpoint()
     envs.close()
+    if shared_teacher is not teacher:
+        shared_teacher.close()
     writer.close()
-    plots = cg.plotting.plot_run(run_dir)
+    plots = cg.plotting.plot_run(run_dir) if args.plots else []
     print(f"{args.teacher} on {args.env_id} ({args.body}), {global_step} steps: "
           f"{100 * result.mastered:.1f}% of {len(result.tasks)} test tasks mastered "
           f"(mean test return {result.mean_returns.mean():.1f})")

@@ -6,7 +6,11 @@ Run:  python benchmarks/shared_teacher.py [--steps 20000] [--repeats 3]
    process (p50, p99), ALP-GMM behind the server.
 2. Env steps/s of gym.make_vec("StumpTracks-v0", 4, vectorization_mode="async")
    with a shared ALP-GMM teacher, against the same vector env without any
-   teacher, in interleaved repetitions (random actions, 2000-step horizon).
+   teacher, in interleaved repetitions (random actions, 2000-step horizon):
+   with an explicit cg.serve handle, and with the teacher object passed directly
+   (shared automatically).
+3. The same for Stable-Baselines3's SubprocVecEnv(4) with the teacher object
+   passed directly, against SubprocVecEnv(4) without a teacher (if SB3 is installed).
 """
 
 from __future__ import annotations
@@ -50,6 +54,37 @@ def vector_sps(teacher_handle, n_steps: int, seed: int) -> float:
     return 4 * n_steps / elapsed
 
 
+def sb3_sps(teacher, n_steps: int, seed: int) -> float:
+    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    kwargs = {} if teacher is None else {"teacher": teacher}
+    venv = make_vec_env("curriculum_gym:StumpTracks-v0", n_envs=4, seed=seed, vec_env_cls=SubprocVecEnv,
+                        env_kwargs=kwargs)
+    venv.reset()
+    rng = np.random.default_rng(seed)
+    actions = rng.uniform(-1, 1, (n_steps, 4, 4)).astype(np.float32)
+    start = time.perf_counter()
+    for a in actions:
+        venv.step(a)
+    elapsed = time.perf_counter() - start
+    venv.close()
+    return 4 * n_steps / elapsed
+
+
+def compare(name: str, run, space, args: argparse.Namespace) -> None:
+    """Interleaved repetitions of `run(teacher_or_None, steps, seed)` without and with a teacher object."""
+    ratios = []
+    for rep in range(args.repeats):
+        bare = run(None, args.steps, rep)
+        teacher = cg.make_teacher("alp-gmm", space, seed=rep)
+        shared = run(teacher, args.steps, rep)
+        ratios.append(shared / bare)
+        print(f"repeat {rep}: {name} without teacher {bare:7.0f} steps/s, with an ALP-GMM object passed directly "
+              f"{shared:7.0f} steps/s ({teacher.n_updates_} episodes reported to it) -> ratio {shared / bare:.3f}")
+    print(f"median ratio {name}, teacher object / no teacher: {statistics.median(ratios):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=20000, help="vector steps per measurement")
@@ -78,7 +113,15 @@ def main() -> None:
         ratios.append(shared / bare)
         print(f"repeat {rep}: AsyncVectorEnv(4) without teacher {bare:7.0f} steps/s, with a shared ALP-GMM "
               f"{shared:7.0f} steps/s ({episodes} episodes reported) -> ratio {shared / bare:.3f}")
-    print(f"median ratio shared teacher / no teacher: {statistics.median(ratios):.3f}")
+    print(f"median ratio shared teacher (cg.serve handle) / no teacher: {statistics.median(ratios):.3f}")
+
+    compare("AsyncVectorEnv(4)", vector_sps, space, args)
+    try:
+        import stable_baselines3  # noqa: F401
+    except ImportError:
+        print("stable-baselines3 not installed: SubprocVecEnv comparison skipped")
+    else:
+        compare("SB3 SubprocVecEnv(4)", sb3_sps, space, args)
 
 
 if __name__ == "__main__":

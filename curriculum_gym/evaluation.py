@@ -7,11 +7,13 @@ seed and shipped with the package as JSON (``curriculum_gym/test_sets/``);
 
 from __future__ import annotations
 
+import inspect
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -100,8 +102,18 @@ class EvaluationResult:
                 "threshold": self.threshold, "mastered": self.mastered}
 
 
+class SupportsPredict(Protocol):
+    """An object with Stable-Baselines3's ``predict(obs, deterministic=True) -> (actions, state)``."""
+
+    def predict(self, observation: np.ndarray, *args: Any, **kwargs: Any) -> Any: ...
+
+
+#: what ``evaluate`` accepts as a policy
+Policy = Callable[[np.ndarray], Any] | SupportsPredict
+
+
 def evaluate(
-    policy: Callable[[np.ndarray], np.ndarray],
+    policy: Policy,
     env_id: str,
     test_set: np.ndarray | None = None,
     episodes_per_task: int = 1,
@@ -110,19 +122,35 @@ def evaluate(
     threshold: float = MASTERY_THRESHOLD,
     seed: int = 0,
     max_episode_steps: int | None = None,
-    batched: bool = True,
+    batched: bool | None = None,
 ) -> EvaluationResult:
     """Run ``policy`` on every test task; returns per-task returns and the fraction mastered.
 
     Args:
-        policy: maps a batch of observations (k, obs_dim) to actions (k, act_dim)
-            (or one observation to one action with ``batched=False``). Pass the
-            deterministic version of your agent (e.g. the Gaussian's mean).
+        policy: one of
+            - a callable on a batch of observations ``(k, obs_dim)`` returning actions ``(k, act_dim)``;
+            - a callable on one observation ``(obs_dim,)`` returning one action ``(act_dim,)``;
+            - an object with ``predict(obs, deterministic=True) -> (actions, state)``, such as a
+              Stable-Baselines3 model, or such a method itself (``model.predict``).
+            A callable may also return ``(actions, state)``. A callable or ``predict`` with a
+            ``deterministic`` parameter is called with ``deterministic=True``; pass the
+            deterministic version of any other agent (e.g. the Gaussian's mean). Recurrent
+            policies are refused: no state is carried from step to step.
         env_id: a registered ID (``"StumpTracks-v0"``, ...).
-        test_set: tasks (n, dim); default ``cg.test_set(env_id)``.
+        test_set: tasks (n, dim); default ``cg.test_set(env_id)``. Pass a few rows for a quick check.
         episodes_per_task: episodes per task; a task is mastered when their mean return >= ``threshold``.
-        num_envs: episodes run side by side (the policy is called on their batch).
+        num_envs: episodes run side by side (a batched policy is called on their batch).
         seed: episode k of task i is reset with seed ``seed + i * episodes_per_task + k``.
+        max_episode_steps: cut episodes at this length (default: the ID's, 2000).
+        batched: ``True``: ``policy`` takes a batch; ``False``: one observation at a time;
+            ``None`` (default): found at the first step, by calling it on the batch and, if
+            that fails or gives the wrong shape, on one observation.
+
+    Raises:
+        TypeError: ``policy`` is neither callable nor has a ``predict`` method, or returns
+            something that is not an array of numbers.
+        ValueError: ``policy``'s actions have the wrong shape or are not finite (the message
+            gives the shapes expected and received), or an argument is out of range.
 
     Example:
         >>> import numpy as np, curriculum_gym as cg
@@ -130,7 +158,14 @@ def evaluate(
         ...                      test_set=[[0.5, 3.0]], max_episode_steps=50)
         >>> result.mastered
         0.0
+        >>> result = cg.evaluate(lambda o: np.zeros(4), "StumpTracks-v0",     # one observation -> one action
+        ...                      test_set=[[0.5, 3.0]], max_episode_steps=50)
+        >>> result.lengths.tolist()
+        [[50]]
     """
+    if batched is not None and not isinstance(batched, bool):
+        raise TypeError(f"batched must be True, False or None (detect); got {type(batched).__name__} {batched!r}")
+    call, from_predict = _as_callable(policy)
     tasks = np.asarray(_shipped_test_set(env_id, DEFAULT_KIND, body) if test_set is None else test_set, dtype=np.float64)
     if tasks.ndim != 2 or len(tasks) == 0:
         raise ValueError(f"test_set must be a non-empty array of tasks (n, dim); got shape {tasks.shape}")
@@ -146,6 +181,8 @@ def evaluate(
     space = envs[0].unwrapped.task_space
     for t in tasks:
         space.validate(t)  # every task is checked before any episode runs
+    act_shape = tuple(envs[0].action_space.shape)
+    actor = _Actor(call, from_predict, batched, act_shape, f"{env_id} with body {body!r}")
     returns = np.zeros((len(tasks), episodes_per_task))
     lengths = np.zeros((len(tasks), episodes_per_task), dtype=np.int64)
     queue = list(reversed(jobs))
@@ -160,20 +197,143 @@ def evaluate(
         running[slot] = (i, k)
         obs[slot], _ = envs[slot].reset(seed=seed + i * episodes_per_task + k, options={"task": tasks[i]})
 
-    for slot in range(len(envs)):
-        start(slot)
-    while any(job is not None for job in running):
-        live = [s for s, job in enumerate(running) if job is not None]
-        batch = np.stack([obs[s] for s in live])
-        actions = np.asarray(policy(batch)) if batched else np.stack([np.asarray(policy(o)) for o in batch])
-        for a, slot in zip(actions, live):
-            obs[slot], reward, terminated, truncated, _ = envs[slot].step(np.asarray(a, dtype=np.float32))
-            i, k = running[slot]
-            returns[i, k] += reward
-            lengths[i, k] += 1
-            if terminated or truncated:
-                start(slot)
-    for env in envs:
-        env.close()
+    try:
+        for slot in range(len(envs)):
+            start(slot)
+        while any(job is not None for job in running):
+            live = [s for s, job in enumerate(running) if job is not None]
+            actions = actor(np.stack([obs[s] for s in live]))
+            for a, slot in zip(actions, live):
+                obs[slot], reward, terminated, truncated, _ = envs[slot].step(a)
+                i, k = running[slot]
+                returns[i, k] += reward
+                lengths[i, k] += 1
+                if terminated or truncated:
+                    start(slot)
+    finally:
+        for env in envs:
+            env.close()
     return EvaluationResult(tasks, returns, float(threshold), lengths)
 
+
+# ------------------------------------------------------------------ policies
+def _takes_deterministic(fn: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # some builtins and C callables have no signature
+        return False
+    return "deterministic" in params
+
+
+def _as_callable(policy: Any) -> tuple[Callable[[np.ndarray], Any], bool]:
+    """``policy`` as ``obs -> output`` and whether it is a ``predict`` (SB3 style)."""
+    predict = getattr(policy, "predict", None)
+    if not inspect.isroutine(policy) and callable(predict):
+        fn, from_predict = predict, True  # an SB3 model or policy (its __call__, if any, is not predict)
+    elif callable(policy):
+        fn, from_predict = policy, getattr(policy, "__name__", None) == "predict"
+    else:
+        raise TypeError("policy must be a callable (a batch of observations (k, obs_dim) -> actions (k, act_dim), "
+                        "or one observation (obs_dim,) -> one action (act_dim,)) or an object with "
+                        f"predict(obs, deterministic=True) such as a Stable-Baselines3 model; got {type(policy).__name__}")
+    if _takes_deterministic(fn):
+        return (lambda obs: fn(obs, deterministic=True)), from_predict
+    return fn, from_predict
+
+
+class _Actor:
+    """Calls the policy on a batch of observations, checks its actions, returns them as float32 (k, act_dim)."""
+
+    def __init__(self, call: Callable[[np.ndarray], Any], from_predict: bool, batched: bool | None,
+                 act_shape: tuple[int, ...], setting: str) -> None:
+        self.call, self.from_predict, self.batched = call, from_predict, batched
+        self.act_shape, self.setting = act_shape, setting
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        if self.batched is None:
+            return self._detect(batch)
+        if self.batched:
+            return self._check(self.call(batch), (len(batch), *self.act_shape), batch.shape)
+        return np.stack([self._check(self.call(o), self.act_shape, o.shape) for o in batch])
+
+    def _detect(self, batch: np.ndarray) -> np.ndarray:
+        """First step: try the batch, then one observation; keep whichever gives actions of the right shape."""
+        many, one = (len(batch), *self.act_shape), self.act_shape
+        expected = f"expected a callable {batch.shape} -> {many} or {batch[0].shape} -> {one} ({self.setting})"
+        out: Any = None
+        batch_error: Exception | None = None
+        try:
+            out = self.call(batch)
+        except Exception as exc:  # a single-observation policy may well fail on a batch
+            batch_error = exc
+        if batch_error is None:
+            actions = self._parse(out, many)
+            if actions is not None and actions.shape == many:
+                self.batched = True
+                return self._check(out, many, batch.shape)
+        on_batch = (f"raised {type(batch_error).__name__}: {batch_error}" if batch_error is not None
+                    else f"returned {self._what(out, many)}")
+        try:
+            first = self.call(batch[0])
+        except Exception as exc:
+            raise TypeError(f"policy failed: on a batch of observations {batch.shape} it {on_batch}; on one "
+                            f"observation {batch[0].shape} it raised {type(exc).__name__}: {exc}; {expected}") from exc
+        actions = self._parse(first, one)
+        if actions is not None and actions.shape == one:
+            self.batched = False
+            return np.stack([self._check(first, one, batch[0].shape)]
+                            + [self._check(self.call(o), one, o.shape) for o in batch[1:]])
+        message = (f"policy returned the wrong actions: on a batch of observations {batch.shape} it {on_batch}; on "
+                   f"one observation {batch[0].shape} it returned {self._what(first, one)}; {expected}")
+        numeric = actions is not None or (batch_error is None and self._parse(out, many) is not None)
+        raise ValueError(message) if numeric else TypeError(message)
+
+    def _parse(self, out: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+        """The actions in ``out`` as a float32 array of any shape, or None if they are not numbers."""
+        if isinstance(out, tuple) and len(out) == 2:  # (actions, state), unless the pair itself has the shape
+            whole = _as_array(out)
+            if whole is None or whole.shape != shape:
+                out, state = out
+                if self.from_predict and state is not None:
+                    raise ValueError("policy.predict returned a recurrent state; evaluate() carries no state from "
+                                     "step to step, so recurrent policies are not supported")
+        return _as_array(out)
+
+    def _what(self, out: Any, shape: tuple[int, ...]) -> str:
+        actions = self._parse(out, shape)
+        return f"shape {actions.shape}" if actions is not None else f"{_describe(out)}, not an array of numbers"
+
+    def _check(self, out: Any, shape: tuple[int, ...], obs_shape: tuple[int, ...]) -> np.ndarray:
+        """``out`` as float32 actions of ``shape``; a TypeError or ValueError naming both shapes otherwise."""
+        actions = self._parse(out, shape)
+        if actions is None:
+            raise TypeError(f"policy must return actions as an array of numbers of shape {shape} for observations "
+                            f"{obs_shape} ({self.setting}); got {_describe(out)}")
+        if actions.shape != shape:
+            raise ValueError(f"policy returned actions of shape {actions.shape} for observations {obs_shape}; "
+                             f"expected {shape} ({self.setting})")
+        if not np.all(np.isfinite(actions)):
+            raise ValueError(f"policy returned non-finite actions (nan or inf) for {self.setting}: {actions.tolist()}")
+        return actions
+
+
+def _as_array(out: Any) -> np.ndarray | None:
+    """``out`` as a float32 array (torch tensors included), or None when it is not numbers."""
+    if hasattr(out, "detach") and hasattr(out, "cpu") and hasattr(out, "numpy"):  # a torch tensor
+        out = out.detach().cpu().numpy()
+    if out is None or isinstance(out, (str, bytes, dict)):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. ComplexWarning: refused below
+            array = np.asarray(out)
+            if array.dtype.kind not in "biuf":
+                return None
+            return array.astype(np.float32)
+    except (TypeError, ValueError):  # ragged sequences, objects
+        return None
+
+
+def _describe(out: Any) -> str:
+    text = repr(out)
+    return f"{type(out).__name__} {text if len(text) <= 80 else text[:77] + '...'}"

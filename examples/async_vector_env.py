@@ -32,7 +32,7 @@ def main() -> None:
             finished += terminated | truncated
         envs.close()
         print(f"{args.workers} async workers, {args.steps} vector steps, random actions")
-        for client, counts in sorted(handle.server.clients.items()):
+        for client, counts in sorted(handle.server.client_counts().items()):
             print(f"  worker connection {client}: {counts['samples']} tasks sampled, {counts['updates']} episodes reported")
         print(f"episodes finished per worker (seen by this process): {finished.tolist()}")
         print(f"the shared teacher received {teacher.n_updates_} episodes in total "

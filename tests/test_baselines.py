@@ -1,5 +1,7 @@
 """The single-file baselines run, write every artefact, and resume."""
 
+import copy
+import importlib.util
 import json
 import subprocess
 import sys
@@ -71,13 +73,61 @@ def test_ppo_writes_everything_and_resumes(tmp_path, teacher):
     assert cg.load_teacher(run_dir / "teacher.ckpt").n_updates_ >= teacher_before
 
 
-def test_ppo_with_a_fixed_task(tmp_path):
+@pytest.mark.parametrize("env_workers", ["0", "1"])
+def test_ppo_with_a_fixed_task(tmp_path, env_workers):
     run_dir = tmp_path / "ppo_none"
-    run("ppo_continuous_action.py", run_dir, "--teacher", "none", "--task", "0.5", "2.0", "--total-timesteps", "2048",
-        "--num-envs", "2", "--eval-every", "0")
+    out = run("ppo_continuous_action.py", run_dir, "--teacher", "none", "--task", "0.5", "2.0", "--total-timesteps",
+              "2048", "--num-envs", "2", "--eval-every", "0", "--env-workers", env_workers)
+    assert "training: 2048 steps in" in out
     check_run_folder(run_dir, "none", 1)
     with np.load(run_dir / "episodes.npz") as f:
         assert np.all(f["task"] == [0.5, 2.0])
+
+
+def load_ppo_script():
+    spec = importlib.util.spec_from_file_location("ppo_continuous_action", ROOT / "baselines" / "ppo_continuous_action.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (dataclasses look their module up)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ppo_gaussian_and_flat_parameters_match_torch():
+    """The written-out log-density and entropy are torch.distributions.Normal's; the flat gradient is the parameters'."""
+    import torch
+    from torch.distributions.normal import Normal
+
+    ppo = load_ppo_script()
+    torch.manual_seed(0)
+    agent = ppo.Agent(24, 4, 32)
+    with torch.no_grad():
+        agent.actor_logstd.add_(0.3 * torch.randn(1, 4))
+    reference = copy.deepcopy(agent)
+    x, action = torch.randn(16, 24), torch.randn(16, 4)
+    _, logprob, entropy, value = agent.get_action_and_value(x, action)
+    mean = reference.actor_mean(x)
+    dist = Normal(mean, reference.actor_logstd.exp().expand_as(mean))
+    torch.testing.assert_close(logprob, dist.log_prob(action).sum(1))
+    torch.testing.assert_close(entropy, dist.entropy().sum(1))
+    sampled, sampled_logprob, _, _ = agent.get_action_and_value(x)
+    torch.testing.assert_close(sampled_logprob, Normal(agent.actor_mean(x), agent.actor_logstd.exp()).log_prob(sampled).sum(1))
+
+    flat = ppo.flatten_parameters(agent)
+    (logprob.sum() + entropy.sum() + value.sum()).backward()
+    (dist.log_prob(action).sum() + dist.entropy().sum() + reference.critic(x).sum()).backward()
+    torch.testing.assert_close(flat.grad, torch.cat([p.grad.reshape(-1) for p in reference.parameters()]))
+    torch.optim.Adam([flat], lr=0.1).step()  # updating the flat parameter updates the agent's
+    assert not torch.equal(agent.critic[0].weight, reference.critic[0].weight)
+
+
+def test_training_throughput_benchmark_quick(tmp_path):
+    pytest.importorskip("stable_baselines3")
+    spec = importlib.util.spec_from_file_location("training_throughput", ROOT / "benchmarks" / "training_throughput.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results = bench.main(["--quick", "--variants", "sb3 PPO", "ours, sync envs"])
+    assert set(results) == {"sb3 PPO", "ours, sync envs"}
+    assert all(wall > 0 and cpu > 0 for values in results.values() for wall, cpu in values)
 
 
 @pytest.mark.parametrize("teacher", ["alp-gmm", "random"])

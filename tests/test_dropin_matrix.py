@@ -181,15 +181,16 @@ def test_a_handle_whose_server_cannot_be_reached_names_the_ray_backend():
         remote.sample()
 
 
+@pytest.mark.parametrize("body", sorted(cg.BODIES))
 @pytest.mark.parametrize("env_id", ["StumpTracks-v0", "HexagonTracks-v0"])
-def test_check_env_passes_with_a_teacher_name(env_id):
+def test_check_env_passes_with_a_teacher_name(env_id, body):
     from gymnasium.utils.env_checker import check_env
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        check_env(gym.make(env_id, teacher="alp-gmm"), skip_render_check=True)
+        check_env(gym.make(env_id, body=body, teacher="alp-gmm"), skip_render_check=True)
         sb3_env_checker = pytest.importorskip("stable_baselines3.common.env_checker")
-        sb3_env_checker.check_env(gym.make(env_id, teacher="alp-gmm"), warn=False)
+        sb3_env_checker.check_env(gym.make(env_id, body=body, teacher="alp-gmm"), warn=False)
 
 
 def test_same_seeds_same_task_sequences():

@@ -63,3 +63,99 @@ def test_unbatched_policy_and_bad_arguments():
         cg.evaluate(lambda o: np.zeros((len(o), 4)), "StumpTracks-v0", episodes_per_task=0)
     with pytest.raises(ValueError, match="test_set"):
         cg.evaluate(lambda o: np.zeros((len(o), 4)), "StumpTracks-v0", test_set=[])
+
+
+# ------------------------------------------------------------ policy kinds
+QUICK = {"test_set": [[0.5, 3.0], [2.0, 1.0], [1.0, 5.0]], "max_episode_steps": 30, "num_envs": 2, "seed": 3}
+ACTION = np.array([0.5, -0.2, -0.5, 0.3])
+
+
+def test_single_observation_policies_are_detected_and_match_batch_ones():
+    reference = cg.evaluate(lambda obs: np.tile(ACTION, (len(obs), 1)), "StumpTracks-v0", **QUICK)
+    single = cg.evaluate(lambda o: ACTION.copy(), "StumpTracks-v0", **QUICK)  # (24,) -> (4,)
+    np.testing.assert_array_equal(single.returns, reference.returns)
+    weights = np.zeros((4, 24))
+    weights[:, 0] = 1.0  # a linear policy on one observation: weights @ (k, 24) fails, on (24,) it works
+    calls = []
+    linear = cg.evaluate(lambda o: calls.append(np.shape(o)) or np.tanh(weights @ o), "StumpTracks-v0", **QUICK)
+    assert calls[0] == (2, 24) and set(calls[1:]) == {(24,)}  # probed once with the batch, then one at a time
+    explicit = cg.evaluate(lambda o: np.tanh(weights @ o), "StumpTracks-v0", batched=False, **QUICK)
+    np.testing.assert_array_equal(linear.returns, explicit.returns)
+    # a policy working both ways is used on batches; outputs may be lists, tuples of (actions, None), tensors
+    torch = pytest.importorskip("torch")
+    for policy in (lambda o: np.tile(ACTION, (len(o), 1)).tolist(),
+                   lambda o: (np.tile(ACTION, (len(o), 1)), None),
+                   lambda o: torch.tensor(np.tile(ACTION, (len(o), 1)), requires_grad=True) * 1.0):
+        np.testing.assert_array_equal(cg.evaluate(policy, "StumpTracks-v0", **QUICK).returns, reference.returns)
+
+
+def test_batched_true_never_probes_one_observation():
+    shapes = []
+    cg.evaluate(lambda o: shapes.append(o.shape) or np.zeros((len(o), 4)), "StumpTracks-v0", batched=True, **QUICK)
+    assert all(len(s) == 2 for s in shapes)
+
+
+def test_stable_baselines3_model_and_its_predict_method():
+    sb3 = pytest.importorskip("stable_baselines3")
+    env = gym.make("StumpTracks-v0", max_episode_steps=50)
+    model = sb3.PPO("MlpPolicy", env, n_steps=128, batch_size=64, n_epochs=1, seed=0, device="cpu")
+    model.learn(256)
+    by_model = cg.evaluate(model, "StumpTracks-v0", **QUICK)
+    by_predict = cg.evaluate(model.predict, "StumpTracks-v0", **QUICK)
+    by_policy = cg.evaluate(model.policy, "StumpTracks-v0", **QUICK)  # an nn.Module whose __call__ is not predict
+    np.testing.assert_array_equal(by_model.returns, by_predict.returns)
+    np.testing.assert_array_equal(by_model.returns, by_policy.returns)
+    # deterministic actions: the same as a manual loop with predict(obs, deterministic=True)
+    task, k = QUICK["test_set"][1], 1
+    env = gym.make("StumpTracks-v0", max_episode_steps=30)
+    obs, _ = env.reset(seed=QUICK["seed"] + k, options={"task": task})
+    total, done = 0.0, False
+    while not done:
+        action, _ = model.predict(obs, deterministic=True)
+        obs, r, term, trunc, _ = env.step(action)
+        total, done = total + r, term or trunc
+    assert by_model.returns[1, 0] == pytest.approx(total, abs=1e-3)  # batch vs one: float32 rounding only
+
+
+class _Predictor:
+    def __init__(self, out):
+        self.out = out
+
+    def predict(self, obs, deterministic=False):
+        assert deterministic is True
+        return self.out(obs)
+
+
+@pytest.mark.parametrize("policy,error,match", [
+    (lambda o: np.zeros((len(o), 3)), ValueError, r"batch of observations \(2, 24\) it returned shape \(2, 3\).*"
+                                                  r"expected a callable \(2, 24\) -> \(2, 4\) or \(24,\) -> \(4,\)"),
+    (lambda o: np.zeros(3), ValueError, r"on one observation \(24,\) it returned shape \(3,\)"),
+    (lambda o: "left", TypeError, r"returned str 'left', not an array of numbers"),
+    (lambda o: 0.5, ValueError, r"returned shape \(\)"),
+    (lambda o: [np.zeros(4), np.zeros(3)], TypeError, r"returned list .*not an array of numbers"),
+    (lambda o: {"action": np.zeros(4)}, TypeError, r"dict"),
+    (lambda o: 1 / 0, TypeError, r"raised ZeroDivisionError: division by zero; on one observation \(24,\) it raised"),
+    (lambda o: np.full(4, np.nan), ValueError, r"non-finite actions"),
+    (3, TypeError, r"policy must be a callable .* or an object with predict\(obs, deterministic=True\).*; got int"),
+    ("policy.zip", TypeError, r"got str"),
+    (_Predictor(lambda o: (np.zeros((len(o), 4)), (np.zeros(8),))), ValueError, r"recurrent"),
+    (_Predictor(lambda o: (np.zeros((len(o), 5)), None)), ValueError, r"shape \(2, 5\)"),
+])
+def test_wrong_policies_get_clear_errors(policy, error, match):
+    with pytest.raises(error, match=match):
+        cg.evaluate(policy, "StumpTracks-v0", **QUICK)
+
+
+def test_wrong_policies_with_an_explicit_batched_flag():
+    with pytest.raises(ValueError, match=r"actions of shape \(2, 3\) for observations \(2, 24\); expected \(2, 4\)"):
+        cg.evaluate(lambda o: np.zeros((len(o), 3)), "StumpTracks-v0", batched=True, **QUICK)
+    with pytest.raises(ValueError, match=r"actions of shape \(3,\) for observations \(24,\); expected \(4,\)"):
+        cg.evaluate(lambda o: np.zeros(3), "StumpTracks-v0", batched=False, **QUICK)
+    with pytest.raises(TypeError, match=r"array of numbers of shape \(4,\) for observations \(24,\).*got str 'x'"):
+        cg.evaluate(lambda o: "x", "StumpTracks-v0", batched=False, **QUICK)
+    with pytest.raises(TypeError, match="batched must be True, False or None"):
+        cg.evaluate(lambda o: np.zeros(4), "StumpTracks-v0", batched="yes", **QUICK)
+    # the quadruped's actions have 8 numbers: the message says so
+    with pytest.raises(ValueError, match=r"expected \(2, 8\).*HexagonTracks-v0 with body 'quadru'"):
+        cg.evaluate(lambda o: np.zeros((len(o), 4)), "HexagonTracks-v0", body="quadru", batched=True,
+                    test_set=[[1.0] * 12, [2.0] * 12], max_episode_steps=5, num_envs=2)

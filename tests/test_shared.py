@@ -49,8 +49,9 @@ def test_async_vector_env_reports_every_episode_exactly_once():
         envs.close()
         server = handle.server
         assert teacher.n_updates_ == expected > 15
-        assert len(server.clients) == 3 and all(c["updates"] > 0 for c in server.clients.values())
-        assert sum(c["updates"] for c in server.clients.values()) == expected
+        counts = server.client_counts()
+        assert len(counts) == 3 and all(c["updates"] > 0 for c in counts.values())
+        assert sum(c["updates"] for c in counts.values()) == expected
         sampled = {tuple(task) for _, kind, task in server.records if kind == "sample"}
         assert seen and {tuple(t) for t in seen} <= sampled  # workers used the shared teacher's tasks
         assert teacher.metrics()["n_fits"] >= 1  # one teacher saw all workers' episodes

@@ -21,8 +21,11 @@ import json
 import os
 import secrets
 import socket
+import struct
 import threading
-from multiprocessing.connection import Client, Connection, Listener, answer_challenge, deliver_challenge
+import time
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Connection, answer_challenge, deliver_challenge
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,33 +37,69 @@ if TYPE_CHECKING:
     from curriculum_gym.teachers.base import Teacher
 
 DEFAULT_TIMEOUT = 30.0  # seconds a client waits for an answer before giving up
+MAX_TIMEOUT = 7 * 86400.0  # the largest timeout accepted (a week)
+HANDSHAKE_TIMEOUT = 5.0  # seconds a new connection has to authenticate
+MESSAGE_TIMEOUT = 10.0  # seconds the rest of a message may take once its first bytes arrived
+MAX_MESSAGE_BYTES = 1 << 16  # a request is a task and a return: far below this
+MAX_CLIENTS = 256  # connections at once, authenticated or not; more are refused
 _LOG_LENGTH = 100_000
 
 
+def check_timeout(timeout: Any, name: str = "timeout") -> float:
+    """A finite positive number of seconds, at most a week."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number of seconds; got {type(timeout).__name__} {timeout!r}")
+    value = float(timeout)
+    if not (0 < value <= MAX_TIMEOUT):
+        raise ValueError(f"{name} must be in (0, {MAX_TIMEOUT:.0f}] seconds; got {timeout!r}")
+    return value
+
+
+def _set_socket_timeouts(sock: socket.socket, seconds: float) -> None:
+    """Kernel-level send/receive timeouts: they stay with the descriptor inside a Connection."""
+    whole = int(seconds)
+    timeval = struct.pack("ll", whole, int((seconds - whole) * 1e6))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+
+
 class TeacherServer:
-    """Serves one teacher to many processes; requests are applied one at a time under a lock.
+    """Serves one teacher to many processes; requests are applied one at a time under the teacher's lock.
 
     Use through :func:`serve`. ``records`` keeps the last 100 000 (client, kind, task)
-    events; ``clients`` counts samples and updates per connected client. The lock is
-    the teacher's own, so two servers of one teacher never interleave its updates.
+    events; ``clients`` counts samples and updates per connected client and
+    ``past_clients`` the same for the last 1024 that left. Two servers of one teacher
+    share its lock, so they never interleave its updates.
+
+    Bounded against hostile or broken clients: a connection has ``HANDSHAKE_TIMEOUT``
+    seconds to authenticate (nothing it sends is read before), at most
+    ``max_clients`` connections are open at once (more are closed at once), a message
+    is at most ``MAX_MESSAGE_BYTES`` and must arrive within ``MESSAGE_TIMEOUT`` once
+    started, a request that cannot be parsed or served gets an error answer, and the
+    accept loop outlives every error (e.g. running out of file descriptors).
     """
 
-    def __init__(self, teacher: Any, host: str = "127.0.0.1", port: int = 0, timeout: float = DEFAULT_TIMEOUT) -> None:
-        from curriculum_gym.teachers.base import Teacher
+    def __init__(self, teacher: Any, host: str = "127.0.0.1", port: int = 0, timeout: float = DEFAULT_TIMEOUT,
+                 max_clients: int = MAX_CLIENTS) -> None:
+        from curriculum_gym.teachers.base import Teacher, check_int
 
         if not isinstance(teacher, Teacher):
             raise TypeError(f"serve() needs a curriculum_gym Teacher; got {type(teacher).__name__}")
+        timeout = check_timeout(timeout)
+        self.max_clients = check_int("max_clients", max_clients, 1, 65536)
         self.teacher = teacher
         self.lock = teacher._lock
         self.authkey = secrets.token_bytes(32)
         self.records: collections.deque = collections.deque(maxlen=_LOG_LENGTH)
         self.clients: dict[int, dict[str, int]] = {}
+        self.past_clients: collections.deque = collections.deque(maxlen=1024)
         self.refused = 0
-        self._listener = Listener((host, port), family="AF_INET")
-        self.address: tuple[str, int] = self._listener.address
+        self._books = threading.Lock()  # clients, connections, counters: never held while the teacher works
+        self._socket = socket.create_server((host, port), backlog=128)
+        self.address: tuple[str, int] = self._socket.getsockname()[:2]
         self._closed = threading.Event()
         self._next_client = 0
-        self._connections: list[Connection] = []
+        self._open: set[socket.socket] = set()
         self._thread = threading.Thread(target=self._accept_loop, name="teacher-server", daemon=True)
         self._thread.start()
         self.handle = TeacherHandle(self.address, self.authkey, teacher.task_space, timeout, _server=self)
@@ -70,40 +109,82 @@ class TeacherServer:
     def _accept_loop(self) -> None:
         while not self._closed.is_set():
             try:
-                conn = self._listener.accept()
+                sock, _ = self._socket.accept()
             except OSError:
-                return  # listener closed
-            threading.Thread(target=self._serve_connection, args=(conn,), daemon=True).start()
+                if self._closed.is_set():
+                    return
+                time.sleep(0.05)  # e.g. out of file descriptors: wait for some to close, never give up
+                continue
+            with self._books:
+                full = len(self._open) >= self.max_clients
+                if not full:
+                    self._open.add(sock)
+                else:
+                    self.refused += 1
+            if full:
+                sock.close()
+                continue
+            try:
+                threading.Thread(target=self._serve_connection, args=(sock,), daemon=True).start()
+            except RuntimeError:  # cannot start a thread: refuse this one, keep serving the others
+                self._forget(sock)
+                sock.close()
 
-    def _serve_connection(self, conn: Connection) -> None:
+    def _serve_connection(self, sock: socket.socket) -> None:
+        client = None
         try:
-            deliver_challenge(conn, self.authkey)  # nothing is read from a client before this passes
-            answer_challenge(conn, self.authkey)
-        except Exception:  # wrong key, garbage, or a client that went away
-            with self.lock:
-                self.refused += 1
-            conn.close()
+            _set_socket_timeouts(sock, HANDSHAKE_TIMEOUT)
+            conn = Connection(os.dup(sock.fileno()))
+        except OSError:
+            self._forget(sock)
+            sock.close()
             return
-        with self.lock:
-            client = self._next_client
-            self._next_client += 1
-            self.clients[client] = {"samples": 0, "updates": 0}
-            self._connections.append(conn)
         try:
+            try:
+                deliver_challenge(conn, self.authkey)  # nothing is read from a client before this passes
+                answer_challenge(conn, self.authkey)
+            except Exception:  # wrong key, garbage, a timeout, or a client that went away
+                with self._books:
+                    self.refused += 1
+                return
+            _set_socket_timeouts(sock, MESSAGE_TIMEOUT)
+            with self._books:
+                client = self._next_client
+                self._next_client += 1
+                self.clients[client] = {"samples": 0, "updates": 0}
             while not self._closed.is_set():
+                if not conn.poll(None):  # an idle client may wait as long as it likes between requests
+                    return
                 try:
-                    request = json.loads(conn.recv_bytes().decode("utf-8"))
-                except (EOFError, OSError, TypeError):  # TypeError: the connection was closed under us
-                    return  # the client is gone; it loses at most its unfinished episode
-                conn.send_bytes(json.dumps(self._answer(client, request)).encode("utf-8"))
-        except (OSError, ValueError):
+                    raw = conn.recv_bytes(MAX_MESSAGE_BYTES)
+                except (EOFError, OSError):  # gone, too long, or stalled mid-message: drop it
+                    return
+                conn.send_bytes(json.dumps(self._answer(client, raw)).encode("utf-8"))
+        except (OSError, EOFError, ValueError):
             return
         finally:
             conn.close()
+            self._forget(sock)
+            sock.close()
+            if client is not None:
+                with self._books:
+                    self.past_clients.append((client, self.clients.pop(client)))
 
-    def _answer(self, client: int, request: Any) -> dict[str, Any]:
+    def client_counts(self) -> dict[int, dict[str, int]]:
+        """Samples and updates per client: those connected now and the last 1024 that left."""
+        with self._books:
+            return {**{c: dict(v) for c, v in self.past_clients}, **{c: dict(v) for c, v in self.clients.items()}}
+
+    def _forget(self, sock: socket.socket) -> None:
+        with self._books:
+            self._open.discard(sock)
+
+    def _answer(self, client: int, raw: bytes) -> dict[str, Any]:
         try:
-            op = request["op"]
+            request = json.loads(raw.decode("utf-8"))
+            if not isinstance(request, dict):
+                raise TypeError(f"a request is a JSON object; got {type(request).__name__}")
+            op = request.get("op")
             if op == "sample":
                 return {"ok": True, "task": self.sample(client, seed=request.get("seed")).tolist()}
             if op == "update":
@@ -113,25 +194,29 @@ class TeacherServer:
                 return {"ok": True, "metrics": self.metrics()}
             if op == "hello":
                 return {"ok": True, "client": client, "teacher": self.teacher.name}
-            raise ValueError(f"unknown request {op!r}")
-        except (ValueError, KeyError, TypeError) as exc:
-            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            raise ValueError(f"unknown request {op!r}; allowed: 'sample', 'update', 'metrics', 'hello'")
+        except Exception as exc:  # a bad request never kills the connection or the server
+            return {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:500]}"}
 
     # ------------------------------------------- the teacher, under the lock
     def sample(self, client: int = -1, seed: int | None = None) -> np.ndarray:
         with self.lock:
             task = self.teacher.sample(seed=seed)
             self.records.append((client, "sample", task.tolist()))
-            if client in self.clients:
-                self.clients[client]["samples"] += 1
-            return task
+        self._count(client, "samples")
+        return task
 
     def update(self, task: Any, episode_return: float, client: int = -1) -> None:
+        task = self.teacher.task_space.validate(task)
         with self.lock:
             self.teacher.update(task, episode_return)  # validates first: a bad update changes nothing
-            self.records.append((client, "update", np.asarray(task, dtype=float).tolist()))
+            self.records.append((client, "update", task.tolist()))
+        self._count(client, "updates")
+
+    def _count(self, client: int, kind: str) -> None:
+        with self._books:
             if client in self.clients:
-                self.clients[client]["updates"] += 1
+                self.clients[client][kind] += 1
 
     def metrics(self) -> dict[str, float]:
         return self.teacher.metrics()
@@ -149,20 +234,17 @@ class TeacherServer:
         if self._closed.is_set():
             return
         self._closed.set()
-        sock = getattr(getattr(self._listener, "_listener", None), "_socket", None)
-        if sock is not None:  # wake the accept() under way: a socket closed under it would keep listening
-            try:
+        for sock in [self._socket, *self._open_sockets()]:
+            try:  # shutdown wakes an accept() or recv() under way; close alone would not
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        self._listener.close()
-        with self.lock:
-            for conn in self._connections:
-                try:
-                    conn.close()
-                except OSError:
-                    pass
+        self._socket.close()
         atexit.unregister(self.close)
+
+    def _open_sockets(self) -> list[socket.socket]:
+        with self._books:
+            return list(self._open)
 
 
 class TeacherHandle:
@@ -188,7 +270,7 @@ class TeacherHandle:
         self.address = tuple(address)
         self.authkey = authkey
         self.task_space = task_space
-        self.timeout = float(timeout)
+        self.timeout = check_timeout(timeout)
         self._server = _server
         self.pid = os.getpid()  # the process this handle object lives in
         self._conn: Connection | None = None
@@ -232,7 +314,8 @@ class TeacherHandle:
             if answer is None:  # a late answer would desynchronise this connection: drop it
                 self._conn.close()
                 self._conn = None
-                raise TimeoutError(f"the teacher server at {self.address} did not answer within {self.timeout} s")
+                raise TimeoutError(f"the teacher server at {self.address} did not answer within {self.timeout} s; "
+                                   f"the {message.get('op')!r} request may still have been applied")
         if not answer.get("ok"):
             raise ValueError(f"the teacher server refused the request: {answer.get('error')}")
         return answer
@@ -240,16 +323,38 @@ class TeacherHandle:
     def _connect(self) -> None:
         self.pid = os.getpid()
         self._server = None  # a server object only counts in the process that made it
+        self._conn = None
         try:
-            self._conn = Client(self.address, family="AF_INET", authkey=self.authkey)
-        except (OSError, EOFError) as exc:
-            self._conn = None
+            sock = socket.create_connection(self.address, timeout=self.timeout)
+        except TimeoutError:
+            raise TimeoutError(f"the teacher server at {self.address} did not accept a connection "
+                               f"within {self.timeout} s") from None
+        except OSError as exc:
             raise RuntimeError(
                 f"cannot reach the teacher server at {self.address} ({type(exc).__name__}: {exc}). Is the process "
                 "that owns the teacher still running? A teacher shared automatically or with cg.serve() is "
                 "served on this machine only (loopback); for workers on other machines use "
                 "cg.serve(teacher, backend='ray')"
             ) from None
+        try:
+            sock.settimeout(None)
+            _set_socket_timeouts(sock, min(self.timeout, HANDSHAKE_TIMEOUT))
+            conn = Connection(sock.detach())
+        except OSError as exc:
+            sock.close()
+            raise RuntimeError(f"cannot set up the connection to the teacher server at {self.address}: {exc}") from None
+        try:
+            answer_challenge(conn, self.authkey)
+            deliver_challenge(conn, self.authkey)
+        except BlockingIOError:
+            conn.close()
+            raise TimeoutError(f"the teacher server at {self.address} did not complete the handshake "
+                               f"within {min(self.timeout, HANDSHAKE_TIMEOUT)} s") from None
+        except (OSError, EOFError, AuthenticationError) as exc:
+            conn.close()
+            raise RuntimeError(f"the teacher server at {self.address} refused this handle "
+                               f"({type(exc).__name__}: {exc})") from None
+        self._conn = conn
 
     # ----------------------------------------------------------- teacher API
     def sample(self, *, seed: int | None = None) -> np.ndarray:
@@ -331,8 +436,6 @@ def serve(teacher: Any, backend: str = "local", *, host: str = "127.0.0.1", port
     this call; ``serve`` gives explicit control (host, port, timeout, closing).
     """
     if backend == "local":
-        if not (isinstance(timeout, (int, float)) and timeout > 0):
-            raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
         return TeacherServer(teacher, host=host, port=port, timeout=timeout).handle
     if backend == "ray":
         from curriculum_gym.sharing.ray_backend import serve_ray
