@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -100,10 +101,7 @@ class TaskSpace:
             values = [task[n] for n in self.names]
         else:
             values = task
-        try:
-            arr = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"task must be numeric, got {task!r}: {exc}") from None
+        arr = as_real_array(values, "task")
         if arr.shape != (self.dim,):
             raise ValueError(
                 f"task must have shape ({self.dim},), one value per parameter ({self.bounds_str()}); got shape {arr.shape}"
@@ -127,7 +125,7 @@ class TaskSpace:
     def contains(self, task: ArrayLike | Mapping[str, float]) -> bool:
         try:
             self.validate(task)
-        except ValueError:
+        except (ValueError, TypeError):
             return False
         return True
 
@@ -174,13 +172,10 @@ class TaskSpace:
                 )
             items = list(enumerate(pairs))
         for i, pair in items:
-            try:
-                lo, hi = (float(v) for v in pair)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"task_bounds for {self.names[i]!r} must be a (low, high) pair of numbers; got {pair!r}"
-                ) from None
-            low[i], high[i] = lo, hi
+            pair_arr = as_real_array(pair, f"task_bounds for {self.names[i]!r}")
+            if pair_arr.shape != (2,):
+                raise ValueError(f"task_bounds for {self.names[i]!r} must be a (low, high) pair of numbers; got {pair!r}")
+            low[i], high[i] = pair_arr
         return TaskSpace(self.names, low, high)
 
     def state_dict(self) -> dict[str, list]:
@@ -194,11 +189,41 @@ class TaskSpace:
             raise ValueError(f"not a TaskSpace description: {exc}") from None
 
 
-def _as_vector(values: ArrayLike, what: str, n: int) -> np.ndarray:
+def as_real_array(values: Any, what: str) -> np.ndarray:
+    """``values`` as a new float64 array, refusing what is not a real number.
+
+    ``TypeError`` for strings, booleans, complex numbers, dates and durations, masked
+    arrays and other non-numbers (a wrong type); ``ValueError`` for a number too large
+    for a float (e.g. ``10**400``) or an array whose elements differ in length.
+    """
+    if isinstance(values, np.ma.MaskedArray):
+        raise TypeError(f"{what} must be plain numbers; got a masked array")
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{what} must be numbers; got the string {values!r}")
+    if not isinstance(values, np.ndarray) and isinstance(values, Iterable):
+        values = list(values)
+        if any(isinstance(v, (bool, np.bool_, str, bytes)) for v in values):
+            raise TypeError(f"{what} must be real numbers; got {values!r}")
     try:
-        arr = np.array(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"TaskSpace {what} must be numbers; got {values!r}") from None
+        raw = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be real numbers; got {values!r} ({exc})") from None
+    kind = raw.dtype.kind
+    if kind == "O":
+        for v in raw.ravel():
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+                raise TypeError(f"{what} must be real numbers; got {type(v).__name__} {v!r}")
+    elif kind not in "iuf":
+        names = {"b": "booleans", "c": "complex numbers", "m": "durations", "M": "dates", "U": "strings", "S": "bytes"}
+        raise TypeError(f"{what} must be real numbers; got {names.get(kind, raw.dtype.name)}: {values!r}")
+    try:
+        return np.array(raw, dtype=np.float64)
+    except OverflowError:
+        raise ValueError(f"{what} has a number too large for a 64-bit float: {values!r}") from None
+
+
+def _as_vector(values: ArrayLike, what: str, n: int) -> np.ndarray:
+    arr = as_real_array(values, f"TaskSpace {what}")
     if arr.shape != (n,):
         raise ValueError(f"TaskSpace {what} must have shape ({n},) to match the names; got {arr.shape}")
     return arr

@@ -50,13 +50,46 @@ def test_dict_conversion_and_errors():
         ([1.0, np.inf], "'obstacle_spacing' must be finite"),
         ([3.5, 1.0], r"'stump_height' = 3.5 is outside its bounds \[0, 3\]"),
         ([1.0, -0.1], r"'obstacle_spacing' = -0.1 is outside its bounds \[0, 6\]"),
-        (["a", 1.0], "numeric"),
+        ([10**400, 3.0], "too large"),
     ],
 )
 def test_invalid_tasks_raise_value_error_naming_the_problem(task, match):
     with pytest.raises(ValueError, match=match):
         space().validate(task)
     assert not space().contains(task)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        ["a", 1.0],
+        ["1.0", "3.0"],
+        "12",
+        [True, 3.0],
+        np.array([True, False]),
+        np.array([1, 2], dtype="timedelta64[s]"),
+        np.ma.array([1.0, 2.0]),
+        [1 + 0j, 2.0],
+        np.array([1.0 + 0j, 2.0]),
+        [None, 1.0],
+    ],
+)
+def test_wrong_types_of_task_raise_type_error(task):
+    with pytest.raises(TypeError, match="task must be"):
+        space().validate(task)
+    assert not space().contains(task)
+
+
+@pytest.mark.parametrize("value", ["5", True, 1 + 0j, None, [1.0]])
+def test_wrong_types_of_return_raise_type_error(value):
+    import curriculum_gym as cg
+
+    teacher = cg.make_teacher("alp-gmm", space(), seed=0)
+    with pytest.raises(TypeError, match="episode_return"):
+        teacher.update([1.0, 1.0], value)
+    with pytest.raises(ValueError, match="too large"):
+        teacher.update([1.0, 1.0], 10**400)
+    assert teacher.n_updates_ == 0
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers.base import check_seed
+from curriculum_gym.teachers.base import check_return, check_seed
 
 if TYPE_CHECKING:
     from curriculum_gym.teachers.base import Teacher
@@ -372,11 +372,7 @@ class TeacherHandle:
             server.update(task, episode_return)
             return
         task_list = self.task_space.validate(task).tolist()  # dicts and arrays, checked before they travel
-        try:
-            r = float(episode_return)
-        except (TypeError, ValueError):
-            raise ValueError(f"episode_return must be a number; got {episode_return!r}") from None
-        self._request({"op": "update", "task": task_list, "return": r})
+        self._request({"op": "update", "task": task_list, "return": check_return(episode_return)})
 
     def metrics(self) -> dict[str, float]:
         server = self._local()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import os
 import threading
 from abc import ABC, abstractmethod
@@ -96,12 +97,7 @@ class Teacher(ABC):
             remote.update(task, episode_return)
             return
         task = self.task_space.validate(task)
-        try:
-            r = float(episode_return)
-        except (TypeError, ValueError):
-            raise ValueError(f"episode_return must be a number; got {episode_return!r}") from None
-        if not math.isfinite(r):
-            raise ValueError(f"episode_return must be finite; got {r}")
+        r = check_return(episode_return)
         with self._lock:
             self._update(task, self.normalize_return(r))
             self.n_updates_ += 1
@@ -277,6 +273,22 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def check_return(episode_return: Any) -> float:
+    """An episodic return: a finite real number (``TypeError`` for booleans, strings, complex...)."""
+    value = episode_return
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"episode_return must be a real number; got {type(episode_return).__name__} {episode_return!r}")
+    try:
+        r = float(value)
+    except OverflowError:
+        raise ValueError(f"episode_return is too large for a 64-bit float: {episode_return!r}") from None
+    if not math.isfinite(r):
+        raise ValueError(f"episode_return must be finite; got {r}")
+    return r
 
 
 def check_seed(seed: Any) -> int:
