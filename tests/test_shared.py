@@ -215,6 +215,9 @@ def test_ray_backend():
             assert snapshot.n_updates_ == 20 and len(snapshot.fits_) == 2
             with pytest.raises(ValueError, match="outside its bounds"):
                 handle.update([9.0, 0.0], 1.0)
+            ray.kill(handle.actor)
+            with pytest.raises(RuntimeError, match="teacher actor is gone"):
+                handle.sample()
     finally:
         ray.shutdown()
 

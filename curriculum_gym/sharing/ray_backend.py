@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers.base import Teacher
+from curriculum_gym.teachers.base import Teacher, check_return
 
 
 class _TeacherActor:
@@ -18,8 +18,9 @@ class _TeacherActor:
         from curriculum_gym.teachers import make_teacher
 
         space = TaskSpace.from_state_dict(state["task_space"])
-        self.teacher = make_teacher(state["teacher"], space, seed=state["seed"], return_range=state["return_range"],
-                                    **state["options"])
+        self.teacher = make_teacher(
+            state["teacher"], space, seed=state["seed"], return_range=state["return_range"], **state["options"]
+        )
         self.teacher.load_state_dict(state)
 
     def sample(self, seed: int | None = None) -> list[float]:
@@ -42,26 +43,34 @@ class RayTeacherHandle:
     moment), fit for logging, plots and ``save``; updates go to the actor only.
     """
 
-    def __init__(self, actor: Any, task_space: TaskSpace) -> None:
+    def __init__(self, actor: Any, task_space: TaskSpace, timeout: float) -> None:
         self.actor = actor
         self.task_space = task_space
+        self.timeout = timeout
 
     def _get(self, ref: Any) -> Any:
         import ray
 
         try:
-            return ray.get(ref)
-        except ray.exceptions.RayTaskError as exc:  # re-raise the teacher's own ValueError
+            return ray.get(ref, timeout=self.timeout)
+        except ray.exceptions.GetTimeoutError:
+            raise TimeoutError(
+                f"the teacher actor did not answer within {self.timeout} s; the request may still have been applied"
+            ) from None
+        except ray.exceptions.RayActorError as exc:  # the actor died (ActorDiedError) or is unreachable
+            raise RuntimeError(f"the teacher actor is gone: {type(exc).__name__}") from None
+        except ray.exceptions.RayTaskError as exc:  # re-raise the teacher's own ValueError / TypeError
             cause = exc.as_instanceof_cause()
-            if isinstance(cause, ValueError):
-                raise ValueError(str(cause).splitlines()[-1]) from None
+            for kind in (ValueError, TypeError):
+                if isinstance(cause, kind):
+                    raise kind(str(cause).splitlines()[-1]) from None
             raise
 
     def sample(self, *, seed: int | None = None) -> np.ndarray:
         return np.asarray(self._get(self.actor.sample.remote(seed)), dtype=np.float64)
 
     def update(self, task: Any, episode_return: float) -> None:
-        self._get(self.actor.update.remote(self.task_space.validate(task).tolist(), float(episode_return)))
+        self._get(self.actor.update.remote(self.task_space.validate(task).tolist(), check_return(episode_return)))
 
     def metrics(self) -> dict[str, float]:
         return self._get(self.actor.metrics.remote())
@@ -71,8 +80,13 @@ class RayTeacherHandle:
         from curriculum_gym.teachers import make_teacher
 
         state = self._get(self.actor.state_dict.remote())
-        teacher = make_teacher(state["teacher"], self.task_space, seed=state["seed"],
-                               return_range=state["return_range"], **state["options"])
+        teacher = make_teacher(
+            state["teacher"],
+            self.task_space,
+            seed=state["seed"],
+            return_range=state["return_range"],
+            **state["options"],
+        )
         teacher.load_state_dict(state)
         return teacher
 
@@ -91,7 +105,7 @@ class RayTeacherHandle:
         self.close()
 
 
-def serve_ray(teacher: Teacher) -> RayTeacherHandle:
+def serve_ray(teacher: Teacher, timeout: float) -> RayTeacherHandle:
     try:
         import ray
     except ImportError:
@@ -99,4 +113,4 @@ def serve_ray(teacher: Teacher) -> RayTeacherHandle:
     if not ray.is_initialized():
         ray.init()
     actor = ray.remote(_TeacherActor).options(max_concurrency=1).remote(teacher.state_dict())
-    return RayTeacherHandle(actor, teacher.task_space)
+    return RayTeacherHandle(actor, teacher.task_space, timeout)

@@ -436,5 +436,5 @@ def serve(teacher: Any, backend: str = "local", *, host: str = "127.0.0.1", port
     if backend == "ray":
         from curriculum_gym.sharing.ray_backend import serve_ray
 
-        return serve_ray(teacher)
+        return serve_ray(teacher, check_timeout(timeout))
     raise ValueError(f"unknown backend {backend!r}; allowed: 'local', 'ray'")
