@@ -4,12 +4,13 @@ Importing the package registers its Gymnasium IDs (``StumpTracks-v0``, ``Hexagon
 """
 
 from curriculum_gym import plotting  # matplotlib is imported only when a plot is drawn
+from curriculum_gym.challenges import CHALLENGES, Challenge, RuggedMapping, get_challenge
 from curriculum_gym.envs import BODIES, WalkerTracksEnv
 from curriculum_gym.evaluation import EvaluationResult, evaluate, test_set
 from curriculum_gym.registration import register_envs
+from curriculum_gym.sharing.server import TeacherHandle, serve
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers import TEACHERS, Teacher, load_teacher, make_teacher
-from curriculum_gym.sharing.server import TeacherHandle, serve
 from curriculum_gym.wrappers import TeacherWrapper
 from curriculum_gym.wrappers.teacher_wrapper import CurriculumWarning
 
@@ -30,9 +31,12 @@ def __getattr__(name: str):
 
 __all__ = [
     "BODIES",
+    "CHALLENGES",
+    "Challenge",
     "CurriculumWarning",
     "EvaluationResult",
     "ParallelTeacherWrapper",
+    "RuggedMapping",
     "TEACHERS",
     "TaskSpace",
     "Teacher",
@@ -41,6 +45,7 @@ __all__ = [
     "WalkerTracksEnv",
     "__version__",
     "evaluate",
+    "get_challenge",
     "load_teacher",
     "make_teacher",
     "plotting",

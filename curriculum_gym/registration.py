@@ -4,7 +4,8 @@ Registered on ``import curriculum_gym``; ``gym.make("curriculum_gym:StumpTracks-
 imports the package first, so ID-only scripts work too. Every ID takes
 ``teacher=`` (a Teacher, a teacher name or a shared handle), ``teacher_options=``
 (a dict, with a teacher name) and ``task_in_obs=``, which wrap the env in a
-:class:`~curriculum_gym.TeacherWrapper`, or ``task=`` for a fixed task.
+:class:`~curriculum_gym.TeacherWrapper`, or ``task=`` for a fixed task, and
+``challenge=`` (a name of :data:`curriculum_gym.challenges.CHALLENGES`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from curriculum_gym.challenges import Challenge, challenge_env_kwargs
 from curriculum_gym.envs.walker import WalkerTracksEnv
 
 #: ID -> the keyword arguments that make it
@@ -38,9 +40,26 @@ def make_walker(
     teacher_options: dict[str, Any] | None = None,
     task_in_obs: bool = False,
     reseed_teacher: bool | None = None,
+    challenge: str | Challenge | None = None,
     **env_kwargs: Any,
 ) -> gym.Env:
-    """Entry point of the walker IDs: the env, wrapped in a TeacherWrapper when a teacher is given."""
+    """Entry point of the walker IDs: the env, wrapped in a TeacherWrapper when a teacher is given.
+
+    ``challenge`` (a TeachMyAgent challenge name, see :mod:`curriculum_gym.challenges`)
+    sets the env's task bounds, body and rugged task mapping as the challenge says
+    (a ``task_bounds``, ``body`` or ``task_transform`` given as well that conflicts
+    is refused with ``ValueError``); a teacher gets the env's task space, so the
+    challenge's bounds reach it. Learner-side challenges (``"forgetting-student"``)
+    leave the env as it is.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> env = gym.make("StumpTracks-v0", challenge="mostly-unfeasible", teacher="random")
+        >>> env.unwrapped.task_space
+        TaskSpace(stump_height=[0, 9], obstacle_spacing=[0, 6])
+    """
+    if challenge is not None:
+        env_kwargs = challenge_env_kwargs(challenge, track, env_kwargs)
     env = WalkerTracksEnv(track=track, **env_kwargs)
     if teacher is None:
         if teacher_options or task_in_obs or reseed_teacher is not None:

@@ -7,7 +7,7 @@ and a task vector chosen at every reset.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,11 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         render_mode: ``None``, ``"rgb_array"`` (400x600x3 frames) or ``"human"``.
         task: a fixed task (array-like or ``{name: value}``) for every reset, kept
             validated in ``fixed_task``; ``None`` (default) draws one per episode.
+        task_transform: ``None`` (default), or a picklable callable (e.g. a
+            :class:`~curriculum_gym.challenges.RuggedMapping`) that maps each
+            episode's task to the task the terrain is built from, which must lie
+            inside the bounds. ``info["task"]`` (and a teacher) see the task as
+            chosen; ``info["terrain_task"]`` and ``terrain_task`` hold the mapped one.
 
     Reset options: ``{"task": array-like or {name: value}}``, which overrides
     ``task``. Without either the env draws a task uniformly from its task space.
@@ -89,8 +94,12 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         task_bounds: Mapping[str, Sequence[float]] | Sequence[Sequence[float]] | None = None,
         render_mode: str | None = None,
         task: Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
+        task_transform: Callable[[np.ndarray], Any] | None = None,
     ) -> None:
-        EzPickle.__init__(self, track=track, body=body, task_bounds=task_bounds, render_mode=render_mode, task=task)
+        EzPickle.__init__(self, track=track, body=body, task_bounds=task_bounds, render_mode=render_mode, task=task,
+                          task_transform=task_transform)
+        if task_transform is not None and not callable(task_transform):
+            raise TypeError(f"task_transform must be a callable (task -> task) or None; got {type(task_transform).__name__}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; allowed: {self.metadata['render_modes']} or None")
         self.track = get_track(track)
@@ -100,6 +109,7 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         self.task_space: TaskSpace = space if task_bounds is None else space.with_bounds(task_bounds)
         self.fixed_task: np.ndarray | None = None if task is None else read_only(self.task_space.validate(task))
         self.render_mode = render_mode
+        self.task_transform = task_transform
 
         p = self.physics
         self.layout = TrackLayout(
@@ -121,6 +131,8 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         self.walker: Walker | None = None
         self.obstacles: list[np.ndarray] = []
         self.task: np.ndarray | None = None
+        #: the task the terrain was built from: ``task`` itself, or its image by ``task_transform``
+        self.terrain_task: np.ndarray | None = None
         self._prev_shaping: float | None = None
         self._lidar: TerrainLidar | None = None
         self._renderer: Any = None
@@ -137,19 +149,36 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         super().reset(seed=seed)
         if task is None:
             task = read_only(self.task_space.sample(self.np_random))
-        self.task = task
-        self._build_world(task)
+        terrain_task = self._map_task(task)  # a transform's bad output is refused before the episode changes
+        self.task, self.terrain_task = task, terrain_task
+        self._build_world(terrain_task)
         self._prev_shaping = None
         obs = self.step(np.zeros(self.body.action_dim, dtype=np.float32))[0]
         if self.render_mode == "human":
             self.render()
-        return obs, {"task": task.copy()}
+        return obs, self._info()
 
-    def _build_world(self, task: np.ndarray) -> None:
-        """A fresh Box2D world per episode: no state survives from the last one."""
+    def _info(self) -> dict[str, np.ndarray]:
+        if self.task_transform is None:
+            return {"task": self.task.copy()}
+        return {"task": self.task.copy(), "terrain_task": self.terrain_task.copy()}
+
+    def _map_task(self, task: np.ndarray) -> np.ndarray:
+        """The task the terrain is built from: ``task``, or its image by ``task_transform`` (validated)."""
+        if self.task_transform is None:
+            return task
+        mapped = self.task_transform(task.copy())
+        try:
+            return read_only(self.task_space.validate(mapped))
+        except ValueError as exc:
+            raise ValueError(f"task_transform mapped the task {task.tolist()} to {mapped!r}, "
+                             f"which the env refuses: {exc}") from None
+
+    def _build_world(self, terrain_task: np.ndarray) -> None:
+        """A fresh Box2D world per episode, its terrain built from ``terrain_task``: no state survives from the last one."""
         p, rng = self.physics, self.np_random
         self.world = world = Box2D.b2World()
-        self.obstacles = build_terrain(world, self.track, task, rng, self.layout, p.friction)
+        self.obstacles = build_terrain(world, self.track, terrain_task, rng, self.layout, p.friction)
         self._lidar = TerrainLidar(self.obstacles, self.layout.ground_y, 0.0, self.layout.end_x, p.n_lidar, p.lidar_range)
         push = float(rng.uniform(-p.initial_random, p.initial_random))
         x, y = p.terrain_step * p.terrain_startpad / 2, p.terrain_height + 2 * self.body.leg_h / p.scale
@@ -193,7 +222,7 @@ class WalkerTracksEnv(gym.Env, EzPickle):
             terminated = True
         if self.render_mode == "human":
             self.render()
-        return np.array(state, dtype=np.float32), reward, terminated, False, {"task": self.task.copy()}
+        return np.array(state, dtype=np.float32), reward, terminated, False, self._info()
 
     # ------------------------------------------------------------- rendering
     def render(self):
