@@ -27,6 +27,8 @@ import json
 import math
 import multiprocessing as mp
 import random
+import signal
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -42,7 +44,9 @@ from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
 import curriculum_gym as cg
+from curriculum_gym import runs
 from curriculum_gym.checkpoint import load_state, save_state
+from curriculum_gym.runs import env_kwargs, make_run_teacher, resolve_settings, settings_from_run
 
 
 @dataclass
@@ -53,9 +57,17 @@ class Args:
     body: str = "default"
     """walker body: default, short, quadru"""
     teacher: str = "alp-gmm"
-    """alp-gmm, random, riac, covar-gmm, or none (a fixed task, see --task)"""
+    """alp-gmm, random, riac, covar-gmm, adr, oracle, or none (a fixed task, see --task)"""
+    teacher_options: tuple[str, ...] = ()
+    """the teacher's options as key=value (numbers, true/false, JSON lists), e.g. fit_rate=150 random_task_ratio=0.05, or preset=teachmyagent"""
     task: tuple[float, ...] = ()
-    """with --teacher none: the task to train on (default: the easy corner of the space)"""
+    """with --teacher none only: the task to train on (default: the easy corner of the space)"""
+    task_bounds: tuple[float, ...] = ()
+    """training task bounds, low high per parameter (e.g. 0 9 0 6: stump height up to 9); evaluation stays on the standard test set"""
+    challenge: str = ""
+    """a named TeachMyAgent challenge (mostly-unfeasible, mostly-trivial, rugged-difficulty, forgetting-student, robustness-short, ...), passed as gym.make(env_id, challenge=...); training only"""
+    reset_student_every: int | None = None
+    """forgetting student: new networks, optimiser and normalisation statistics every N steps, the teacher keeps its state (None: never, or the challenge's share of --total-timesteps, 35 % for forgetting-student)"""
     seed: int = 1
     """seed of python, numpy, torch, the teacher and the envs"""
     total_timesteps: int = 1_000_000
@@ -130,11 +142,9 @@ class Args:
 
 def make_env(args: Args, teacher, idx: int, run_dir: Path):
     def thunk():
-        kwargs = {"body": args.body}
+        kwargs = env_kwargs(args)  # body, task bounds, challenge, or a fixed task
         if teacher is not None:
             kwargs["teacher"] = teacher  # one teacher (or a handle to it) for every env
-        else:  # a fixed task: both bounds at the task
-            kwargs["task_bounds"] = [(t, t) for t in args.task]
         render_mode = "rgb_array" if args.capture_video and idx == 0 else None
         env = gym.make(args.env_id, render_mode=render_mode, **kwargs)
         if render_mode:
@@ -305,15 +315,15 @@ def to_torch_tree(obj, int_keys=False):
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
-    if args.teacher != "none" and args.teacher not in cg.TEACHERS:
-        raise SystemExit(f"--teacher must be one of {sorted(cg.TEACHERS)} or none; got {args.teacher!r}")
-    task_space = gym.make(args.env_id, body=args.body).unwrapped.task_space
-    if args.teacher == "none":
-        args.task = tuple(task_space.validate(list(args.task) or task_space.low.tolist()).tolist())
     run_dir = Path(args.resume) if args.resume else Path(args.runs_dir) / (
         f"{args.env_id}__{args.exp_name}__{args.teacher}__{args.seed}__{int(time.time())}")
-    run_dir.mkdir(parents=True, exist_ok=True)
     resuming = (run_dir / "agent.ckpt").exists()
+    if resuming:
+        settings_from_run(args, Args(), run_dir)
+    # the run's settings: teacher and its options, training task bounds, challenge, student resets
+    settings = resolve_settings(args, Args())
+    task_space, reset_every = settings.task_space, settings.reset_every
+    run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "args.json").write_text(json.dumps(asdict(args), indent=2))
     writer = SummaryWriter(str(run_dir))
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in asdict(args).items()))
@@ -326,12 +336,7 @@ if __name__ == "__main__":
 
     # teacher: one instance for all envs; resumed from the run folder if asked. Envs in worker processes
     # reach it through a handle served from this process (every episode of every env is reported to it).
-    teacher = None
-    if args.teacher != "none":
-        if resuming and (run_dir / "teacher.ckpt").exists():
-            teacher = cg.load_teacher(run_dir / "teacher.ckpt")
-        else:
-            teacher = cg.make_teacher(args.teacher, task_space, seed=args.seed)
+    teacher = make_run_teacher(args, settings, run_dir, resuming)
     shared_teacher = cg.serve(teacher) if teacher is not None and args.env_workers else teacher
 
     # env setup: SAME_STEP autoreset, so every step of a rollout is trained on; observation and reward
@@ -353,17 +358,19 @@ if __name__ == "__main__":
         return np.clip(reward / np.sqrt(return_rms.var + epsilon), -10, 10)
 
     agent = Agent(obs_dim, act_dim, args.hidden)
-    global_step, evals, episodes = 0, [], {"step": [], "task": [], "return": [], "length": []}
+    global_step, student_resets, evals = 0, 0, []
+    episodes = {"step": [], "task": [], "return": [], "length": []}
     if resuming:
         state = load_state(run_dir / "agent.ckpt")
         agent.load_state_dict(to_torch_tree(state["agent"]))
         obs_rms.mean, obs_rms.var, obs_rms.count = state["obs_mean"], state["obs_var"], state["obs_count"]
         if "return_var" in state:  # (older checkpoints restart the reward normalisation)
             return_rms.mean, return_rms.var, return_rms.count = state["return_mean"], state["return_var"], state["return_count"]
-        global_step = state["global_step"]
+        global_step, student_resets = int(state["global_step"]), int(state.get("student_resets", 0))
         evals = json.loads((run_dir / "eval.json").read_text()) if (run_dir / "eval.json").exists() else []
+        evals = [e for e in evals if e["step"] <= global_step]  # an evaluation after the checkpoint is redone
         with np.load(run_dir / "episodes.npz", allow_pickle=False) as f:
-            episodes = {k: list(f[k]) for k in episodes}
+            episodes = {k: [v for v, at in zip(f[k], f["step"]) if at <= global_step] for k in episodes}
     flat_params = flatten_parameters(agent)  # after loading: the agent's parameters become slices of flat_params
     optimizer = optim.Adam([flat_params], lr=args.learning_rate, eps=1e-5, fused=True)  # one kernel for all
     if resuming and len(state["optimizer"]["param_groups"][0]["params"]) == 1:
@@ -371,11 +378,16 @@ if __name__ == "__main__":
     elif resuming:  # a checkpoint of the script before flat parameters: one Adam state per parameter
         print("agent.ckpt holds an optimizer state per parameter (an older version of this script): Adam restarts")
 
+    def write_run_record(finished: bool) -> None:
+        runs.write_run_record(run_dir, "ppo", args, settings, teacher, finished, global_step)
+
+    write_run_record(False)
+
     def save_checkpoint():
         save_state({"agent": to_numpy_tree(agent.state_dict()), "optimizer": to_numpy_tree(optimizer.state_dict()),
                     "obs_mean": obs_rms.mean, "obs_var": obs_rms.var, "obs_count": float(obs_rms.count),
                     "return_mean": return_rms.mean, "return_var": return_rms.var, "return_count": float(return_rms.count),
-                    "global_step": global_step}, run_dir / "agent.ckpt")
+                    "global_step": global_step, "student_resets": student_resets}, run_dir / "agent.ckpt")
         if teacher is not None:
             shared_teacher.save(run_dir / "teacher.ckpt")
         np.savez(run_dir / "episodes.npz", step=np.array(episodes["step"], dtype=np.int64),
@@ -422,7 +434,11 @@ if __name__ == "__main__":
     bar = tqdm(total=num_iterations * batch_size, initial=global_step, unit="step", disable=not args.progress,
                dynamic_ncols=True)
 
+    stop = []  # a SIGTERM (e.g. benchmarks/learning.py's time budget) ends the run at the next iteration
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     for iteration in range(start_iteration, num_iterations + 1):
+        if stop:
+            break
         # Annealing the rate if instructed to do so.
         if args.anneal_lr:
             optimizer.param_groups[0]["lr"] = (1.0 - (iteration - 1.0) / num_iterations) * args.learning_rate
@@ -555,7 +571,27 @@ if __name__ == "__main__":
             save_checkpoint()
             eval_time += time.time() - eval_start
 
+        # forgetting student: a new learner (networks, optimiser, normalisation); the teacher keeps its state
+        if reset_every and student_resets < global_step // reset_every and iteration < num_iterations:
+            agent = Agent(obs_dim, act_dim, args.hidden)
+            flat_params = flatten_parameters(agent)
+            optimizer = optim.Adam([flat_params], lr=args.learning_rate, eps=1e-5, fused=True)
+            obs_rms, return_rms = RunningMeanStd(shape=(obs_dim,)), RunningMeanStd(shape=())
+            discounted_return[:] = 0.0
+            student_resets += 1
+            writer.add_scalar("charts/student_resets", student_resets, global_step)
+            bar.write(f"step {global_step}: the student is re-initialised ({student_resets}); the teacher keeps its state")
+
     bar.close()
+    if stop:  # stopped from outside: a checkpoint to --resume from
+        save_checkpoint()
+        write_run_record(False)
+        envs.close()
+        if shared_teacher is not teacher:
+            shared_teacher.close()
+        writer.close()
+        print(f"stopped by SIGTERM at step {global_step}; continue with --resume {run_dir}")
+        sys.exit(143)
     train_time, train_cpu = time.time() - start_time - eval_time, time.process_time() - start_cpu
     print(f"training: {global_step - start_step} steps in {train_time:.2f} s "
           f"({(global_step - start_step) / train_time:.0f} steps/s, evaluations excluded; {train_cpu:.2f} s CPU here)")
@@ -565,8 +601,15 @@ if __name__ == "__main__":
     if shared_teacher is not teacher:
         shared_teacher.close()
     writer.close()
+    write_run_record(True)
     plots = cg.plotting.plot_run(run_dir) if args.plots else []
     print(f"{args.teacher} on {args.env_id} ({args.body}), {global_step} steps: "
           f"{100 * result.mastered:.1f}% of {len(result.tasks)} test tasks mastered "
           f"(mean test return {result.mean_returns.mean():.1f})")
+    if teacher is not None and len(episodes["task"]) >= 20:  # what the curriculum did
+        tasks_played, tenth = np.array(episodes["task"]), max(1, len(episodes["task"]) // 10)
+        first, last = tasks_played[:tenth].mean(axis=0), tasks_played[-tenth:].mean(axis=0)
+        moved = ", ".join(f"{n} {a:.2f} -> {b:.2f}" for n, a, b in zip(task_space.names, first, last))
+        print(f"curriculum: {len(tasks_played)} episodes; mean task of the first and last tenth: {moved}"
+              + (f"; {teacher.metrics()['n_fits']} mixtures fitted" if "n_fits" in teacher.metrics() else ""))
     print(f"run folder: {run_dir}  (plots: {', '.join(p.name for p in plots)}; tensorboard --logdir {args.runs_dir})")

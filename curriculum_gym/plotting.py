@@ -3,6 +3,9 @@
 Needs matplotlib (``pip install curriculum-gym[plot]``). ``plot_run(run_dir)``
 (also ``curriculum-gym plot RUN_DIR``) reads a baseline's run folder and writes
 ``curriculum.png``, ``mastered.png`` and ``test_returns.png`` next to its data.
+The curriculum is drawn on the run's own task bounds (``run_task_space``: from
+``run.json``, else the teacher checkpoint, else ``args.json``, else the env's
+defaults); the test returns on the standard bounds the test set lives in.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ def plot_tasks(ax: Any, tasks: np.ndarray, values: np.ndarray, task_space: TaskS
                label: str = "", cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None) -> Any:
     """Scatter ``tasks`` in two dimensions, coloured by ``values`` (ALP or return)."""
     i, j = dims
-    sc = ax.scatter(tasks[:, i], tasks[:, j], c=values, s=6, cmap=cmap, vmin=vmin, vmax=vmax)
+    # not clipped: tasks on the bounds (ADR's and the oracle's easy corner) stay visible
+    sc = ax.scatter(tasks[:, i], tasks[:, j], c=values, s=6, cmap=cmap, vmin=vmin, vmax=vmax, clip_on=False)
     ax.set_xlim(task_space.low[i], task_space.high[i])
     ax.set_ylim(task_space.low[j], task_space.high[j])
     ax.set_xlabel(task_space.names[i])
@@ -95,28 +99,90 @@ def plot_test_returns(ax: Any, tasks: np.ndarray, returns: np.ndarray, task_spac
     return im
 
 
-def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4) -> list[Path]:
-    """Write curriculum.png, mastered.png and test_returns.png for a baseline run folder."""
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _standard_space(run_dir: Path) -> TaskSpace:
+    """The env's default task space (where the test set lives) for the run's env and body."""
+    import gymnasium as gym
+
+    record = {**_read_json(run_dir / "args.json"), **_read_json(run_dir / "run.json")}
+    if isinstance(record.get("eval_task_space"), dict):
+        return TaskSpace.from_state_dict(record["eval_task_space"])
+    return gym.make(record.get("env_id", "StumpTracks-v0"), body=record.get("body", "default")).unwrapped.task_space
+
+
+def run_task_space(run_dir: str | Path) -> TaskSpace:
+    """The task space a run trained on, its bounds included.
+
+    Read from the run folder: ``run.json``'s ``task_space`` (written by the baselines),
+    else the teacher checkpoint's space, else ``args.json``'s ``task_bounds`` (low high
+    per parameter) on the env's defaults; a run folder with none of these (an old run)
+    gets the env's default bounds.
+    """
+    run_dir = Path(run_dir)
+    record = _read_json(run_dir / "run.json")
+    if isinstance(record.get("task_space"), dict):
+        return TaskSpace.from_state_dict(record["task_space"])
+    if (run_dir / "teacher.ckpt").exists():
+        from curriculum_gym import checkpoint
+
+        try:
+            return TaskSpace.from_state_dict(checkpoint.load_state(run_dir / "teacher.ckpt")["task_space"])
+        except (KeyError, TypeError, ValueError, OSError):
+            pass
+    space = _standard_space(run_dir)
+    bounds = _read_json(run_dir / "args.json").get("task_bounds") or []
+    flat = np.asarray(bounds, dtype=np.float64).reshape(-1)
+    if len(flat) == 2 * space.dim:
+        return space.with_bounds(flat.reshape(-1, 2).tolist())
+    return space
+
+
+def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4,
+             task_space: TaskSpace | None = None) -> list[Path]:
+    """Write curriculum.png, mastered.png and test_returns.png for a baseline run folder.
+
+    The curriculum is drawn on ``task_space`` (default: ``run_task_space(run_dir)``, the
+    bounds the run trained on), with the standard bounds of the test set dashed where
+    they differ; the test returns on the standard bounds.
+    """
     from curriculum_gym.teachers import ALPGMM, load_teacher
 
     plt = _pyplot()
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise FileNotFoundError(f"no run folder at {run_dir}")
-    args = json.loads((run_dir / "args.json").read_text()) if (run_dir / "args.json").exists() else {}
-    import gymnasium as gym
-
-    space = gym.make(args.get("env_id", "StumpTracks-v0"), body=args.get("body", "default")).unwrapped.task_space
+    args = {**_read_json(run_dir / "args.json"), **_read_json(run_dir / "run.json")}
+    space = run_task_space(run_dir) if task_space is None else task_space
+    standard = _standard_space(run_dir)
+    if standard.names != space.names:  # a challenge's own parameters: the test set is not in this space
+        standard = None
     dims = tuple(int(d) for d in dims)
     if len(dims) != 2 or not all(0 <= d < space.dim for d in dims) or dims[0] == dims[1]:
         raise ValueError(f"dims must be two different parameter indices in [0, {space.dim - 1}]; got {dims}")
     written = []
 
+    def mark_standard(ax: Any) -> None:
+        """The standard bounds (the test set's), dashed, where the run's differ."""
+        if standard is None or standard == space:
+            return
+        from matplotlib.patches import Rectangle
+
+        i, j = dims
+        ax.add_patch(Rectangle((standard.low[i], standard.low[j]), standard.width[i], standard.width[j], fill=False,
+                               linestyle="--", edgecolor="grey", lw=1, label="test set bounds"))
+
     # 1. the curriculum: sampled tasks in time slices, with ALP-GMM's Gaussians
     teacher = load_teacher(run_dir / "teacher.ckpt") if (run_dir / "teacher.ckpt").exists() else None
     if isinstance(teacher, ALPGMM) and len(teacher.history_):
         tasks = teacher.history_.tasks
-        tasks = space.denormalize(tasks) if teacher.normalize_tasks else tasks
+        tasks = teacher.task_space.denormalize(tasks) if teacher.normalize_tasks else tasks
         values, what = teacher.alp_history[-len(tasks):], "ALP"
     elif (run_dir / "episodes.npz").exists():
         with np.load(run_dir / "episodes.npz", allow_pickle=False) as f:
@@ -126,6 +192,7 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4)
     if not len(tasks):  # no finished episode yet: an empty task space, said so
         fig, ax = plt.subplots(figsize=(4.6, 3.6), constrained_layout=True)
         plot_tasks(ax, tasks, values, space, dims, "no finished training episode yet")
+        mark_standard(ax)
         path = run_dir / "curriculum.png"
         fig.savefig(path, dpi=90)
         plt.close(fig)
@@ -139,12 +206,14 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4)
         for k, ax in enumerate(axes[0]):
             lo, hi = bounds[k], bounds[k + 1]
             sc = plot_tasks(ax, tasks[lo:hi], values[lo:hi], space, dims, f"episodes {lo}-{hi}", vmin=vmin, vmax=vmax)
+            mark_standard(ax)
             if isinstance(teacher, ALPGMM):
                 fits = [m for e, m in teacher.fits_ if e <= hi]
                 if fits:
-                    draw_mixture(ax, fits[-1], space, dims, normalized=teacher.normalize_tasks)
+                    draw_mixture(ax, fits[-1], teacher.task_space, dims, normalized=teacher.normalize_tasks)
         fig.colorbar(sc, ax=axes[0].tolist(), label=what)
-        fig.suptitle(f"{args.get('teacher', '')} curriculum on {args.get('env_id', '')}: sampled tasks"
+        challenge = f" ({args['challenge']})" if args.get("challenge") else ""
+        fig.suptitle(f"{args.get('teacher', '')} curriculum on {args.get('env_id', '')}{challenge}: sampled tasks"
                      + (" and Gaussians (coloured by ALP)" if isinstance(teacher, ALPGMM) else ""), fontsize=10)
         path = run_dir / "curriculum.png"
         fig.savefig(path, dpi=90)
@@ -164,8 +233,8 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4)
 
         last = evals[-1]
         fig, ax = plt.subplots(figsize=(5, 4), constrained_layout=True)
-        im = plot_test_returns(ax, np.array(last["tasks"]), np.array(last["returns"]).mean(axis=1), space, dims,
-                               last.get("threshold", 230.0))
+        im = plot_test_returns(ax, np.array(last["tasks"]), np.array(last["returns"]).mean(axis=1),
+                               _standard_space(run_dir), dims, last.get("threshold", 230.0))
         fig.colorbar(im, ax=ax, label="test return")
         ax.set_title(f"test returns at step {last['step']}: {100 * last['mastered']:.0f}% mastered", fontsize=10)
         path = run_dir / "test_returns.png"
