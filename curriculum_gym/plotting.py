@@ -183,12 +183,17 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4,
     if isinstance(teacher, ALPGMM) and len(teacher.history_):
         tasks = teacher.history_.tasks
         tasks = teacher.task_space.denormalize(tasks) if teacher.normalize_tasks else tasks
-        values, what = teacher.alp_history[-len(tasks):], "ALP"
+        values, what = teacher.alp_history, "ALP"
+        n = min(len(tasks), len(values))  # with max_history both hold the last episodes, not always as many
+        tasks, values = tasks[len(tasks) - n:], values[len(values) - n:]
+        first = teacher.n_updates_ - n  # the episode before the oldest shown
     elif (run_dir / "episodes.npz").exists():
         with np.load(run_dir / "episodes.npz", allow_pickle=False) as f:
             tasks, values, what = f["task"], f["return"], "episode return"
+        first = 0
     else:
         tasks, values, what = np.empty((0, space.dim)), np.empty(0), ""
+        first = 0
     if not len(tasks):  # no finished episode yet: an empty task space, said so
         fig, ax = plt.subplots(figsize=(4.6, 3.6), constrained_layout=True)
         plot_tasks(ax, tasks, values, space, dims, "no finished training episode yet")
@@ -205,10 +210,11 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4,
         sc = None
         for k, ax in enumerate(axes[0]):
             lo, hi = bounds[k], bounds[k + 1]
-            sc = plot_tasks(ax, tasks[lo:hi], values[lo:hi], space, dims, f"episodes {lo}-{hi}", vmin=vmin, vmax=vmax)
+            sc = plot_tasks(ax, tasks[lo:hi], values[lo:hi], space, dims, f"episodes {first + lo}-{first + hi}",
+                            vmin=vmin, vmax=vmax)
             mark_standard(ax)
             if isinstance(teacher, ALPGMM):
-                fits = [m for e, m in teacher.fits_ if e <= hi]
+                fits = [m for e, m in teacher.fits_ if e <= first + hi]
                 if fits:
                     draw_mixture(ax, fits[-1], teacher.task_space, dims, normalized=teacher.normalize_tasks)
         fig.colorbar(sc, ax=axes[0].tolist(), label=what)

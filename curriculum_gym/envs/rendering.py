@@ -50,6 +50,11 @@ class WalkerRenderer:
         def to_px(points) -> list[tuple[float, float]]:
             return [((x - scroll) * s, h - y * s) for x, y in points]
 
+        # polygons reaching far outside the view (huge allowed tasks) are cut to a margin around it first,
+        # as pygame's time grows with a polygon's size; ones within the margin are drawn as they are
+        def polygon_px(points) -> list[tuple[float, float]]:
+            return clip_polygon(to_px(points), -w, -h, 2 * w, 2 * h)
+
         surf = self.surf
         surf.fill(SKY)
         pg.draw.rect(surf, GROUND, pg.Rect(0, h - ground_y * s, w, ground_y * s + 1))
@@ -58,9 +63,10 @@ class WalkerRenderer:
         for poly in obstacles:
             if poly[:, 0].max() < left or poly[:, 0].min() > right:
                 continue
-            pts = to_px(poly)
-            pg.draw.polygon(surf, OBSTACLE, pts)
-            pg.draw.polygon(surf, OBSTACLE_EDGE, pts, width=1)
+            pts = polygon_px(poly)
+            if len(pts) >= 3:
+                pg.draw.polygon(surf, OBSTACLE, pts)
+                pg.draw.polygon(surf, OBSTACLE_EDGE, pts, width=1)
         for walker in walkers:
             px, py = walker.hull.position  # lidar rays to their hits
             for i, frac in enumerate(walker.lidar_fractions.tolist()):
@@ -69,10 +75,10 @@ class WalkerRenderer:
                 pg.draw.line(surf, LIDAR, *to_px([(px, py), end]), 1)
             for k, leg in enumerate(walker.legs):  # far legs first, hull last
                 fill, edge = LEG_COLORS[(k // 2) % 2]
-                self._draw_body(leg, fill, edge, to_px)
-            self._draw_body(walker.hull, HULL, HULL_EDGE, to_px)
+                self._draw_body(leg, fill, edge, polygon_px)
+            self._draw_body(walker.hull, HULL, HULL_EDGE, polygon_px)
         for body, fill, edge in extra_bodies:
-            self._draw_body(body, fill, edge, to_px)
+            self._draw_body(body, fill, edge, polygon_px)
         pg.draw.line(surf, (0, 0, 0), *to_px([(finish_x, ground_y), (finish_x, ground_y + 50 / s)]), 2)
         flag = [(finish_x, ground_y + 50 / s), (finish_x, ground_y + 40 / s), (finish_x + 25 / s, ground_y + 45 / s)]
         pg.draw.polygon(surf, (230, 51, 0), to_px(flag))
@@ -89,10 +95,46 @@ class WalkerRenderer:
         trans = body.transform
         for fixture in body.fixtures:
             pts = to_px([tuple(trans * v) for v in fixture.shape.vertices])
-            self.pygame.draw.polygon(self.surf, fill, pts)
-            self.pygame.draw.polygon(self.surf, edge, pts, width=1)
+            if len(pts) >= 3:
+                self.pygame.draw.polygon(self.surf, fill, pts)
+                self.pygame.draw.polygon(self.surf, edge, pts, width=1)
 
     def close(self) -> None:
         if self.screen is not None:
             self.pygame.display.quit()
             self.screen = None
+
+
+def clip_polygon(points: Sequence[tuple[float, float]], x_min: float, y_min: float, x_max: float,
+                 y_max: float) -> list[tuple[float, float]]:
+    """``points`` unchanged when they all lie inside the box, else the polygon cut to it (Sutherland-Hodgman,
+    exact for the convex polygons drawn here). Fewer than 3 points back: nothing of it is inside."""
+    points = list(points)
+    if all(x_min <= x <= x_max and y_min <= y <= y_max for x, y in points):
+        return points
+    for axis, limit, keep_below in ((0, x_min, False), (0, x_max, True), (1, y_min, False), (1, y_max, True)):
+        points = _clip_to_half_plane(points, axis, limit, keep_below)
+    return points
+
+
+def _clip_to_half_plane(points: list[tuple[float, float]], axis: int, limit: float,
+                        keep_below: bool) -> list[tuple[float, float]]:
+    """The part of a polygon where coordinate ``axis`` is <= ``limit`` (``keep_below``) or >= it."""
+    def inside(p: tuple[float, float]) -> bool:
+        return p[axis] <= limit if keep_below else p[axis] >= limit
+
+    def crossing(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+        t = (limit - a[axis]) / (b[axis] - a[axis])
+        other = a[1 - axis] + t * (b[1 - axis] - a[1 - axis])
+        return (limit, other) if axis == 0 else (other, limit)
+
+    out = []
+    for i, current in enumerate(points):
+        previous = points[i - 1]
+        if inside(current):
+            if not inside(previous):
+                out.append(crossing(previous, current))
+            out.append(current)
+        elif inside(previous):
+            out.append(crossing(previous, current))
+    return out

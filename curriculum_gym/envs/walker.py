@@ -65,7 +65,9 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         track: a track name (``"stumps"``, ``"hexagons"``) or a TrackGenerator.
         body: a body name (``"default"``, ``"short"``, ``"quadru"``) or a BodySpec.
         task_bounds: replaces some or all default bounds: ``{name: (low, high)}``
-            or one ``(low, high)`` pair per parameter (e.g. stump height up to 5).
+            or one ``(low, high)`` pair per parameter (e.g. stump height up to 5),
+            within the track's ``task_limits`` (stump height [-100, 100], spacing
+            [-1000, 1000], hexagon offsets [-100, 100]; ``ValueError`` beyond).
         render_mode: ``None``, ``"rgb_array"`` (400x600x3 frames) or ``"human"``.
         task: a fixed task (array-like or ``{name: value}``) for every reset, kept
             validated in ``fixed_task``; ``None`` (default) draws one per episode.
@@ -106,7 +108,8 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         self.body = get_body(body)
         self.physics = Physics()
         space = self.track.default_task_space()
-        self.task_space: TaskSpace = space if task_bounds is None else space.with_bounds(task_bounds)
+        self.task_space: TaskSpace = self.track.check_task_space(
+            space if task_bounds is None else space.with_bounds(task_bounds))
         self.fixed_task: np.ndarray | None = None if task is None else read_only(self.task_space.validate(task))
         self.render_mode = render_mode
         self.task_transform = task_transform

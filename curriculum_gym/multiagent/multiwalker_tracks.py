@@ -7,6 +7,8 @@ single-agent track, so any teacher can drive it.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +30,8 @@ WALKER_SEPARATION = 10  # terrain steps between two walkers' start positions
 PACKAGE_COLORS = ((127, 102, 229), (76, 76, 127))
 RESET_OPTIONS = ("task",)
 PROBE_OPTIONS = ("options",)  # PettingZoo's api_test and parallel_api_test call reset(options={"options": 1})
+#: the largest |fall_reward| and |terminate_reward|: far beyond the return range, yet summed returns stay finite
+MAX_REWARD = 1e6
 
 
 class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
@@ -41,7 +45,8 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
     -5 |hull angle|, minus its torque cost; a walker whose hull touches the ground
     gets ``fall_reward``; when the package touches the ground or falls behind the
     start, or (``terminate_on_fall``) any walker falls, every agent gets
-    ``terminate_reward`` and the episode ends. It also ends when the package
+    ``terminate_reward`` and the episode ends (both finite, in [-1e6, 1e6]: ``ValueError``
+    at construction otherwise; ``terminate_on_fall`` must be a bool). It also ends when the package
     passes the finish line; ``max_cycles`` steps truncate it. Agents leave ``agents``
     only when the episode ends, all at once; a step after that (with no live agent,
     as SuperSuit's ``black_death_v3`` makes) returns empty dicts, as PettingZoo's
@@ -86,11 +91,16 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
         self.body = get_body(body)
         self.physics = Physics()
         space = self.track.default_task_space()
-        self.task_space: TaskSpace = space if task_bounds is None else space.with_bounds(task_bounds)
+        self.task_space: TaskSpace = self.track.check_task_space(
+            space if task_bounds is None else space.with_bounds(task_bounds))
         self.fixed_task: np.ndarray | None = None if task is None else read_only(self.task_space.validate(task))
         self.max_cycles = max_cycles
+        if not isinstance(terminate_on_fall, (bool, np.bool_)):
+            raise TypeError(f"terminate_on_fall must be True or False; got {type(terminate_on_fall).__name__} "
+                            f"{terminate_on_fall!r}")
         self.terminate_on_fall = bool(terminate_on_fall)
-        self.fall_reward, self.terminate_reward = float(fall_reward), float(terminate_reward)
+        self.fall_reward = _check_reward("fall_reward", fall_reward)
+        self.terminate_reward = _check_reward("terminate_reward", terminate_reward)
         self.render_mode = render_mode
         self.return_range = (-150.0, 350.0)
 
@@ -257,3 +267,16 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
             self._renderer = None
         self.world, self.walkers, self.package, self._contacts = None, [], None, None  # no body outlives its world
         self.agents = []
+
+
+def _check_reward(name: str, value: Any) -> float:
+    """A reward option as a float in [-MAX_REWARD, MAX_REWARD]: ``TypeError`` for non-numbers, ``ValueError`` else."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+    try:
+        v = float(value)
+    except OverflowError:
+        v = math.inf
+    if not (math.isfinite(v) and abs(v) <= MAX_REWARD):
+        raise ValueError(f"{name} must be a finite number in [{-MAX_REWARD:g}, {MAX_REWARD:g}]; got {value!r}")
+    return v

@@ -420,7 +420,7 @@ def _handle_from_state(state: dict[str, Any]) -> TeacherHandle:
 
 
 def serve(teacher: Any, backend: str = "local", *, host: str = "127.0.0.1", port: int = 0,
-          timeout: float = DEFAULT_TIMEOUT) -> Any:
+          timeout: float = DEFAULT_TIMEOUT, max_clients: int = MAX_CLIENTS) -> Any:
     """Share ``teacher`` with other processes; returns a picklable handle.
 
     ``backend="local"`` (default): a server thread in this process, reached over an
@@ -432,7 +432,7 @@ def serve(teacher: Any, backend: str = "local", *, host: str = "127.0.0.1", port
     this call; ``serve`` gives explicit control (host, port, timeout, closing).
     """
     if backend == "local":
-        return TeacherServer(teacher, host=host, port=port, timeout=timeout).handle
+        return TeacherServer(teacher, host=host, port=port, timeout=timeout, max_clients=max_clients).handle
     if backend == "ray":
         from curriculum_gym.sharing.ray_backend import serve_ray
 

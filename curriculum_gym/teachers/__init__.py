@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any
 
@@ -9,7 +10,7 @@ from curriculum_gym import checkpoint
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers.adr import ADR
 from curriculum_gym.teachers.alp_gmm import ALPGMM
-from curriculum_gym.teachers.base import WALKER_RETURN_RANGE, Teacher
+from curriculum_gym.teachers.base import STATE_KEYS, WALKER_RETURN_RANGE, Teacher, state_fields
 from curriculum_gym.teachers.covar_gmm import CovarGMM
 from curriculum_gym.teachers.gmm import Mixture
 from curriculum_gym.teachers.oracle import Oracle
@@ -36,23 +37,34 @@ def make_teacher(
     if not isinstance(name, str) or name not in TEACHERS:
         raise ValueError(f"unknown teacher {name!r}; allowed teachers: {sorted(TEACHERS)}")
     cls = TEACHERS[name]
-    try:
-        return cls(task_space, seed=seed, return_range=return_range, **options)
-    except TypeError as exc:  # an option the teacher does not take
+    accepted = inspect.signature(cls).parameters
+    unknown = sorted(k for k in options if k not in accepted or k in ("task_space", "seed", "return_range"))
+    if unknown:  # checked here, so that a TypeError from the constructor is the teacher's own (a wrong type)
         allowed = ", ".join(cls.option_names) or "none"
-        raise ValueError(f"invalid option for teacher {name!r}: {exc}; its options: {allowed}") from None
+        raise ValueError(f"unknown option(s) {unknown} for teacher {name!r}; its options: {allowed}")
+    return cls(task_space, seed=seed, return_range=return_range, **options)
 
 
 def load_teacher(path: str | os.PathLike) -> Teacher:
-    """Rebuild a teacher saved with ``teacher.save(path)``; continues exactly where it was."""
+    """Rebuild a teacher saved with ``teacher.save(path)``; continues exactly where it was.
+
+    ``ValueError`` naming the file for anything that is not a valid checkpoint: a malformed
+    file (see :mod:`curriculum_gym.checkpoint`), options the teacher's constructor refuses,
+    or a state the teacher refuses (``Teacher.load_state_dict``).
+    """
     state = checkpoint.load_state(path)
     try:
+        state_fields(state, STATE_KEYS, "the teacher state")
+        if not isinstance(state["task_space"], dict) or not isinstance(state["options"], dict):
+            raise ValueError("task_space and options must be mappings")
         space = TaskSpace.from_state_dict(state["task_space"])
         teacher = make_teacher(state["teacher"], space, seed=state["seed"], return_range=state["return_range"],
-                               **state["options"])
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is not a valid curriculum-gym teacher checkpoint: {exc!r}") from None
-    teacher.load_state_dict(state)
+                               **state["options"])  # the constructor checks the options
+        teacher.load_state_dict(state)
+    except Exception as exc:  # noqa: BLE001 (whatever the file's values break, the file is invalid)
+        problem = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        problem = problem if len(problem) <= 500 else problem[:500] + "..."
+        raise ValueError(f"{path} is not a valid curriculum-gym teacher checkpoint: {problem}") from None
     return teacher
 
 

@@ -7,7 +7,15 @@ from typing import Any
 import numpy as np
 
 from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers.base import Teacher, check_fraction, check_int
+from curriculum_gym.teachers.base import (
+    Teacher,
+    check_fraction,
+    check_int,
+    raw_return_bounds,
+    short_repr,
+    state_array,
+    state_fields,
+)
 
 
 class ADR(Teacher):
@@ -117,11 +125,24 @@ class ADR(Teacher):
                 "low_queues": [list(q) for q in self.low_queues_], "high_queues": [list(q) for q in self.high_queues_]}
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        d = self.task_space.dim
-        low = np.asarray(state["low"], dtype=np.float64).reshape(d)
-        high = np.asarray(state["high"], dtype=np.float64).reshape(d)
-        if np.any(low > high):
-            raise ValueError("ADR state has low > high")
+        """The box, checked: finite, ``space.low <= low <= high <= space.high``; one queue per
+        dimension and edge, of raw returns within ``return_range``, shorter than ``queue_length``."""
+        state = state_fields(state, ("low", "high", "low_queues", "high_queues"), "adr state")
+        space, d = self.task_space, self.task_space.dim
+        low = state_array(state["low"], "adr low", (d,))
+        high = state_array(state["high"], "adr high", (d,))
+        if np.any(low > high) or np.any(low < space.low) or np.any(high > space.high):
+            raise ValueError(f"adr box [{low.tolist()}, {high.tolist()}] must have low <= high within the task "
+                             f"space bounds {space.bounds_str()}")
+        queues, returns = [], raw_return_bounds(self.return_range)
+        for edge in ("low_queues", "high_queues"):
+            listed = state[edge]
+            if not isinstance(listed, list) or len(listed) != d:
+                raise ValueError(f"adr {edge} must be a list of {d} queues; got {short_repr(listed)}")
+            queues.append([state_array(q, f"adr {edge}[{i}]", (None,), *returns).tolist() for i, q in enumerate(listed)])
+            longest = max(len(q) for q in queues[-1])
+            if longest >= self.queue_length:
+                raise ValueError(f"adr {edge} holds a queue of {longest} returns; queues hold fewer than "
+                                 f"queue_length={self.queue_length}")
         self.low_, self.high_ = low, high
-        self.low_queues_ = [[float(v) for v in q] for q in state["low_queues"]]
-        self.high_queues_ = [[float(v) for v in q] for q in state["high_queues"]]
+        self.low_queues_, self.high_queues_ = queues

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,12 @@ from curriculum_gym.teachers.base import (
     check_int,
     check_potential_ks,
     proportional_choice,
+    state_array,
+    state_count,
+    state_fields,
+    state_float,
 )
-from curriculum_gym.teachers.fit_worker import FitWorker
+from curriculum_gym.teachers.fit_worker import FitWorker, FitWorkerDiedError
 from curriculum_gym.teachers.gmm import Mixture, fit_best_mixture
 from curriculum_gym.teachers.history import NearestHistory
 
@@ -26,6 +31,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "teachmyagent": {"fit_rate": 150, "random_task_ratio": 0.05, "potential_ks": list(range(2, 10))},
 }
 MIN_HISTORY_FOR_ALP = 6  # with fewer past episodes ALP is 0
+#: background fitting processes that may end unexpectedly before fits move into the teacher's own process
+MAX_WORKER_DEATHS = 3
 
 
 class ALPGMM(Teacher):
@@ -49,7 +56,9 @@ class ALPGMM(Teacher):
         max_history: keep at most this many past episodes for the nearest-neighbour ALP (None: all).
         background_fit: refit in a background process and swap the new mixture in at the first
             call after it is ready, so no call waits for a fit. Which episode first sees a new
-            mixture depends on timing: keep False (the default) for exact replays.
+            mixture depends on timing: keep False (the default) for exact replays. A fitting process
+            that ends unexpectedly (killed, crashed) is replaced and its fit redone, with a
+            ``RuntimeWarning``; after ``MAX_WORKER_DEATHS`` (3) such ends fits run in this process.
         gmm_backend: ``"numpy"`` (batched EM, fast) or ``"sklearn"`` (scikit-learn's GaussianMixture).
 
     Example:
@@ -120,11 +129,14 @@ class ALPGMM(Teacher):
         self.window_ = np.empty((0, task_space.dim + 1))  # last fit_rate rows of [task, ALP]
         self.alps_: list[float] = []  # per-episode ALP (bounded like the history)
         self.mixture_: Mixture | None = None
-        self.fits_: list[tuple[int, Mixture]] = []  # (episode, mixture) of every fit, for plots
+        self.fits_: list[tuple[int, Mixture]] = []  # (episode, mixture) of the fits kept for plots (bounded with max_history)
         self.last_fit_seconds_ = 0.0
         self._worker: FitWorker | None = None
         self._pending_episodes: list[int] = []  # episode of the fit in flight
         self._queued: tuple[int, tuple] | None = None  # the newest fit asked for while one was in flight
+        self._in_flight_args: tuple | None = None  # the arguments of the fit in flight, to redo it if it is lost
+        self._worker_deaths = 0  # fitting processes that ended unexpectedly
+        self._fit_here = False  # True once background fits have fallen back to this process
 
     # ------------------------------------------------------------- sampling
     def _to_unit(self, task: np.ndarray) -> np.ndarray:
@@ -163,37 +175,97 @@ class ALPGMM(Teacher):
     def _fit(self, episode: int) -> None:
         seed = int(self.rng_.integers(2**31 - 1))
         args = (self.window_.copy(), self.potential_ks, seed, self.criterion, self.gmm_backend)
-        if not self.background_fit:
-            start = time.perf_counter()
-            self._install(episode, fit_best_mixture(*args))
-            self.last_fit_seconds_ = time.perf_counter() - start
-            return
-        if self._worker is None:
-            self._worker = FitWorker()
-        if self._pending_episodes:  # one fit in flight at a time; the newest request waits its turn
+        if not self.background_fit or self._fit_here:
+            self._fit_now(episode, args)
+        elif self._pending_episodes:  # one fit in flight at a time; the newest request waits its turn
             self._queued = (episode, args)
+        else:
+            self._submit(episode, args)
+
+    def _fit_now(self, episode: int, args: tuple) -> None:
+        start = time.perf_counter()
+        self._install(episode, fit_best_mixture(*args))
+        self.last_fit_seconds_ = time.perf_counter() - start
+
+    # ------------------------------------------------------ background fits
+    def _submit(self, episode: int, args: tuple) -> None:
+        """Send a fit to the fitting process (a new one if there is none or it has ended); fit here if none can run."""
+        while not self._fit_here:
+            if self._worker is None:
+                self._start_worker()
+                continue
+            try:
+                self._worker.submit(*args)
+            except FitWorkerDiedError:
+                self._worker_ended(episode)
+                continue
+            self._pending_episodes.append(episode)
+            self._in_flight_args = args
             return
-        self._worker.submit(*args)
-        self._pending_episodes.append(episode)
+        self._fit_now(episode, args)
+
+    def _start_worker(self) -> None:
+        try:
+            self._worker = FitWorker()
+        except OSError as exc:
+            self._fall_back(f"ALP-GMM could not start its background fitting process ({exc})")
+
+    def _worker_ended(self, episode: int) -> None:
+        """The fitting process ended unexpectedly (killed, crashed): reap it and say so; the next fit starts a new one."""
+        worker, self._worker = self._worker, None
+        worker.kill()  # reaps it: its exit code is known
+        code = worker.returncode
+        self._worker_deaths += 1
+        what = f"ALP-GMM's background fitting process (pid {worker.pid}) ended unexpectedly (exit code {code})"
+        if self._worker_deaths >= MAX_WORKER_DEATHS:
+            self._fall_back(f"{what}, and {self._worker_deaths - 1} before it")
+        else:
+            warnings.warn(f"{what}; a new one fits the window of episode {episode}", RuntimeWarning, stacklevel=2)
+
+    def _fall_back(self, reason: str) -> None:
+        self._fit_here = True
+        warnings.warn(f"{reason}; this teacher now fits its GMMs in its own process "
+                      "(each fit delays the update that asks for it)", RuntimeWarning, stacklevel=2)
 
     def _install(self, episode: int, mixture: Mixture | None) -> None:
         if mixture is not None:
             self.mixture_ = mixture
             self.fits_.append((episode, mixture))
+            keep = self._fits_kept()
+            if keep is not None and len(self.fits_) > keep:
+                del self.fits_[: len(self.fits_) - keep]
+
+    def _fits_kept(self) -> int | None:
+        """How many fits ``fits_`` keeps for plots: all without ``max_history``; with it, those fitted
+        during the episodes the history can hold (``max_history`` + its rebuild buffer) and the one before."""
+        if self.max_history is None:
+            return None
+        return (self.max_history + self.history_.buffer_size) // self.fit_rate + 2
 
     def _collect_background_fits(self, wait: bool = False) -> None:
-        while self._pending_episodes:  # only ever non-empty with a worker
-            results = self._worker.collect(wait=wait)
-            if not results:
-                return
-            for mixture, seconds in results:
-                self.last_fit_seconds_ = seconds
-                self._install(self._pending_episodes.pop(0), mixture)
-            if self._queued is not None:
-                episode, args = self._queued
-                self._queued = None
-                self._worker.submit(*args)
-                self._pending_episodes.append(episode)
+        """Swap in the background fits that are ready (with ``wait``: every one, the queued one too).
+
+        A fit lost with its process (killed, crashed) is redone, by a new process or here.
+        """
+        while True:
+            if not self._pending_episodes:
+                if self._queued is None:
+                    return
+                (episode, args), self._queued = self._queued, None
+                self._submit(episode, args)
+                continue
+            worker = self._worker
+            if worker is not None:
+                for mixture, seconds in worker.collect(wait=wait):
+                    self.last_fit_seconds_ = seconds
+                    self._install(self._pending_episodes.pop(0), mixture)
+                if self._pending_episodes and not worker.ended:
+                    return  # still fitting (collect(wait=True) returns early only when the process has ended)
+            if self._pending_episodes:  # lost with its process: redo it
+                episode = self._pending_episodes.pop(0)
+                if worker is not None:
+                    self._worker_ended(episode)
+                self._submit(episode, self._in_flight_args)
 
     def wait_for_fit(self) -> None:
         """Block until every background fit has been swapped in."""
@@ -253,16 +325,53 @@ class ALPGMM(Teacher):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
+        """Checked (``ValueError``): the history (finite tasks, returns in [0, 1]), a finite window of at
+        most ``fit_rate`` rows, ALPs in [0, 1], and valid mixtures (see ``Mixture.from_state_dict``) with
+        k in ``potential_ks``, fitted at increasing episodes up to ``n_updates``. Fits older than
+        ``fits_`` keeps (a file from before it was bounded) are dropped."""
+        state = state_fields(state, ("history", "window", "alps", "mixture", "fit_episodes", "fits", "last_fit_seconds"),
+                             "alp-gmm state")
+        dim = self.task_space.dim + 1
+        low, high = self._column_bounds()
         history = NearestHistory(self.task_space.dim, max_size=self.max_history)
-        history.load_state_dict(state["history"])
-        window = np.asarray(state["window"], dtype=np.float64)
-        if window.ndim != 2 or window.shape[1] != self.task_space.dim + 1 or len(window) > self.fit_rate:
-            raise ValueError(f"window has shape {window.shape}; expected (<= {self.fit_rate}, {self.task_space.dim + 1})")
-        mixture = None if state["mixture"] is None else Mixture.from_state_dict(state["mixture"])
-        if mixture is not None and mixture.means.shape[1] != self.task_space.dim + 1:
-            raise ValueError("mixture dimension does not match the task space")
-        fits = [(int(e), Mixture.from_state_dict(m)) for e, m in zip(state["fit_episodes"], state["fits"], strict=True)]
+        history.load_state_dict(state["history"], low[:-1], high[:-1], return_low=0.0, return_high=1.0)
+        window = state_array(state["window"], "alp-gmm window", (None, dim), low, high)
+        if len(window) > self.fit_rate:
+            raise ValueError(f"alp-gmm window holds {len(window)} rows; at most fit_rate={self.fit_rate}")
+        alps = state_array(state["alps"], "alp-gmm alps", (None,), 0.0, 1.0)
+        if self.max_history is not None and len(alps) > 2 * self.max_history:
+            raise ValueError(f"alp-gmm holds {len(alps)} ALPs; at most 2 * max_history = {2 * self.max_history}")
+        mixture = None if state["mixture"] is None else self._checked_mixture(state["mixture"], "alp-gmm mixture")
+        episodes, listed = state["fit_episodes"], state["fits"]
+        if not isinstance(episodes, list) or not isinstance(listed, list) or len(episodes) != len(listed):
+            raise ValueError("alp-gmm fit_episodes and fits must be lists of the same length")
+        if (mixture is None) != (not listed):
+            raise ValueError("alp-gmm has a mixture exactly when it has fits")
+        fits, last = [], 0
+        for i, (episode, fit) in enumerate(zip(episodes, listed)):
+            episode = state_count(episode, f"alp-gmm fit_episodes[{i}]", high=self.n_updates_)
+            if episode <= last:
+                raise ValueError(f"alp-gmm fit_episodes must increase, from 1; got {episode} after {last}")
+            fits.append((episode, self._checked_mixture(fit, f"alp-gmm fits[{i}]")))
+            last = episode
+        keep = self._fits_kept()
+        if keep is not None:
+            fits = fits[-keep:]
         self.history_, self.window_, self.mixture_, self.fits_ = history, window, mixture, fits
-        self.alps_ = [float(a) for a in np.asarray(state["alps"], dtype=np.float64)]
-        self.last_fit_seconds_ = float(state["last_fit_seconds"])
-        self._worker, self._pending_episodes, self._queued = None, [], None
+        self.alps_ = alps.tolist()
+        self.last_fit_seconds_ = state_float(state["last_fit_seconds"], "alp-gmm last_fit_seconds", 0.0)
+        self._worker, self._pending_episodes, self._queued, self._in_flight_args = None, [], None, None
+
+    def _column_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds of the columns the mixtures are fitted on: [task (in fitting units), ALP]."""
+        space = self.task_space
+        low = np.zeros(space.dim) if self.normalize_tasks else space.low
+        high = np.ones(space.dim) if self.normalize_tasks else space.high
+        return np.append(low, 0.0), np.append(high, 1.0)
+
+    def _checked_mixture(self, value: Any, what: str) -> Mixture:
+        low, high = self._column_bounds()
+        mixture = Mixture.from_state_dict(value, dim=self.task_space.dim + 1, what=what, low=low, high=high)
+        if mixture.n_components not in self.potential_ks:
+            raise ValueError(f"{what} has {mixture.n_components} components; potential_ks={self.potential_ks}")
+        return mixture

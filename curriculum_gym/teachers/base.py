@@ -139,31 +139,67 @@ class Teacher(ABC):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a :meth:`state_dict`. On any error this teacher is left untouched."""
+        """Restore a :meth:`state_dict`. On any error this teacher is left untouched.
+
+        ``ValueError`` for a malformed state (every field is checked: shapes, finite values,
+        counts, the random generator, the teacher's own invariants) and for one saved by a
+        teacher with other options or ``return_range`` (``cg.load_teacher`` builds a matching one).
+        """
         self._refuse_in_copy("load_state_dict()")
         with self._lock:
             self._load_state_dict(state)
 
     def _load_state_dict(self, state: dict[str, Any]) -> None:
-        if not isinstance(state, dict):
-            raise ValueError(f"a teacher state must be a dict; got {type(state).__name__}")
-        if state.get("teacher") != self.name:
-            raise ValueError(f"state is for teacher {state.get('teacher')!r}, not {self.name!r}")
-        space = TaskSpace.from_state_dict(state.get("task_space", {}))
-        if space != self.task_space:
-            raise ValueError(f"state is for task space {space}, not {self.task_space}")
-        fresh = copy.copy(self)  # shallow: replaced attributes never touch this object
         try:
-            rng = np.random.default_rng()
-            rng.bit_generator.state = state["rng"]
-            fresh.rng_ = rng
-            fresh.n_updates_ = int(state["n_updates"])
-            fresh.n_samples_ = int(state["n_samples"])
-            fresh._set_state(state["state"])
-        except (KeyError, TypeError, IndexError, AttributeError) as exc:
-            raise ValueError(f"invalid {self.name} teacher state: {exc!r}") from None
+            fresh = self._validated_copy(state)
+        except Exception as exc:  # noqa: BLE001 (whatever a malformed state breaks, it is a bad value)
+            problem = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            raise ValueError(f"invalid {self.name} teacher state: {problem}") from None
         self._before_load()
         self.__dict__.update(fresh.__dict__)
+
+    def _validated_copy(self, state: Any) -> Teacher:
+        """A shallow copy of this teacher holding ``state``, every part checked; this teacher is not touched."""
+        fields = state_fields(state, STATE_KEYS, "a teacher state")
+        if fields["teacher"] != self.name:
+            raise ValueError(f"state is for teacher {short_repr(fields['teacher'])}, not {self.name!r}")
+        if not isinstance(fields["task_space"], dict):
+            raise ValueError(f"task_space must be a mapping; got {type(fields['task_space']).__name__}")
+        space = TaskSpace.from_state_dict(fields["task_space"])
+        if space != self.task_space:
+            raise ValueError(f"state is for task space {space}, not {self.task_space}")
+        seed = fields["seed"]
+        if seed is not None:
+            state_count(seed, "seed", high=None)
+        self._check_same_options(fields["options"], fields["return_range"])
+        if not isinstance(fields["state"], dict):
+            raise ValueError(f"the learned state must be a mapping; got {type(fields['state']).__name__}")
+        fresh = copy.copy(self)  # shallow: the hooks replace attributes, never change this object's
+        fresh.rng_ = _generator_from_state(fields["rng"], type(self.rng_.bit_generator))
+        fresh.n_updates_ = state_count(fields["n_updates"], "n_updates")
+        fresh.n_samples_ = state_count(fields["n_samples"], "n_samples")
+        fresh._set_state(fields["state"])
+        return fresh
+
+    def _check_same_options(self, options: Any, return_range: Any) -> None:
+        """The state must come from a teacher with this one's options and return range."""
+        if not isinstance(options, dict):
+            raise ValueError(f"options must be a mapping; got {type(options).__name__}")
+        own = self.get_options()
+        unknown = sorted(set(options) - set(own))
+        if unknown:
+            raise ValueError(f"state has options {short_repr(unknown)} that a {self.name} teacher does not take; "
+                             f"its options: {list(own)}")
+        for name, value in own.items():
+            if name not in options:
+                raise ValueError(f"state lacks the option {name!r}")
+            if not _same_value(options[name], value):
+                raise ValueError(f"state was saved by a teacher with {name}={short_repr(options[name])}, but this "
+                                 f"teacher has {name}={value!r}; load it into a teacher built with the same options "
+                                 "(cg.load_teacher builds one from the file)")
+        if not _same_value(return_range, list(self.return_range)):
+            raise ValueError(f"state was saved by a teacher with return_range={short_repr(return_range)}, but this "
+                             f"teacher has return_range={list(self.return_range)}")
 
     def save(self, path: str | os.PathLike) -> None:
         """Write a checkpoint (JSON + ``.npy`` arrays in one zip, no pickle), atomically."""
@@ -241,8 +277,13 @@ class Teacher(ABC):
     def _get_state(self) -> dict[str, Any]:
         return {}
 
-    def _set_state(self, state: dict[str, Any]) -> None:  # noqa: B027 (optional hook)
-        """Set learned state on this (fresh copy of a) teacher; raise ValueError if malformed."""
+    def _set_state(self, state: dict[str, Any]) -> None:
+        """Set learned state on this (fresh copy of a) teacher; raise ValueError if malformed.
+
+        Overrides check every field (the ``state_*`` helpers below) before assigning
+        attributes, and assign new objects rather than change shared ones.
+        """
+        state_fields(state, (), f"{self.name} state")
 
     def _before_load(self) -> None:  # noqa: B027 (optional hook)
         """Hook: finish background work before the state is replaced."""
@@ -344,3 +385,129 @@ def proportional_choice(rng: np.random.Generator, weights: np.ndarray) -> int:
     if not total > 0:
         return int(rng.integers(len(w)))
     return int(rng.choice(len(w), p=w / total))
+
+
+# ------------------------------------------------------------------ validating loaded states
+# Used by ``Teacher._load_state_dict`` and the teachers' ``_set_state``: every field of a state
+# (from a file or a caller) is checked before it is assigned; any problem is a ValueError.
+#: the fields of every teacher state (``Teacher.state_dict()``)
+STATE_KEYS = ("teacher", "task_space", "seed", "return_range", "options", "rng", "n_updates", "n_samples", "state")
+_MAX_COUNT = 2**63 - 1
+
+
+def short_repr(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters (values from a file may be huge)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 (e.g. an int too long to print)
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def state_fields(state: Any, keys: tuple[str, ...], what: str) -> dict[str, Any]:
+    """``state`` itself, checked to be a dict with exactly ``keys``."""
+    if not isinstance(state, dict):
+        raise ValueError(f"{what} must be a mapping; got {type(state).__name__}")
+    missing = [k for k in keys if k not in state]
+    if missing:
+        raise ValueError(f"{what} lacks {missing}")
+    unknown = sorted(str(k) for k in state if k not in keys)
+    if unknown:
+        raise ValueError(f"{what} has unexpected fields {short_repr(unknown)}; expected {list(keys)}")
+    return state
+
+
+def state_count(value: Any, what: str, high: int | None = _MAX_COUNT) -> int:
+    """A non-negative integer (not a bool, not a float), at most ``high``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{what} must be a non-negative integer; got {type(value).__name__} {short_repr(value)}")
+    v = int(value)
+    if v < 0 or (high is not None and v > high):
+        raise ValueError(f"{what} must be an integer in [0, {high}]; got {short_repr(v)}")
+    return v
+
+
+def state_float(value: Any, what: str, low: float = -math.inf, high: float = math.inf) -> float:
+    """A finite real number in [low, high]."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{what} must be a real number; got {type(value).__name__} {short_repr(value)}")
+    try:
+        v = float(value)
+    except OverflowError:
+        raise ValueError(f"{what} is too large for a 64-bit float") from None
+    if not (math.isfinite(v) and low <= v <= high):
+        raise ValueError(f"{what} must be finite and in [{low}, {high}]; got {v}")
+    return v
+
+
+def state_array(value: Any, what: str, shape: tuple[int | None, ...],
+                low: Any = -math.inf, high: Any = math.inf) -> np.ndarray:
+    """A new float64 array of ``shape`` (None: any length on that axis), finite, in [low, high].
+
+    ``value`` is an ndarray (from a checkpoint) or a list of numbers (a hand-made state);
+    ``low`` and ``high`` are numbers or arrays broadcast against the last axes (per column).
+    """
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, list):
+        arr = np.asarray(value)
+    else:
+        raise ValueError(f"{what} must be an array; got {type(value).__name__}")
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(f"{what} must hold real numbers; got dtype {arr.dtype}")
+    if arr.ndim != len(shape) or any(n is not None and n != m for n, m in zip(shape, arr.shape)):
+        expected = "(" + ", ".join("n" if n is None else str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+        raise ValueError(f"{what} has shape {arr.shape}; expected {expected}")
+    arr = np.array(arr, dtype=np.float64)  # a copy, native byte order
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{what} holds NaN or infinite values")
+    outside = (arr < low) | (arr > high)
+    if outside.any():
+        bad = np.argwhere(outside)[0]
+        lo, hi = np.broadcast_to(low, arr.shape)[tuple(bad)], np.broadcast_to(high, arr.shape)[tuple(bad)]
+        raise ValueError(f"{what} must lie in [{lo}, {hi}]; got {arr[tuple(bad)]} at index {tuple(bad.tolist())}")
+    return arr
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equality of option values as JSON stores them (lists for tuples, NaN equal to NaN, bools apart from ints)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
+        return isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)) and bool(a) == bool(b)
+    if isinstance(a, numbers.Real) and isinstance(b, numbers.Real):
+        try:
+            fa, fb = float(a), float(b)
+        except OverflowError:
+            return False
+        return fa == fb or (math.isnan(fa) and math.isnan(fb))
+    if type(a) is not type(b) and not (a is None or b is None):
+        return False
+    return a == b
+
+
+def _generator_from_state(value: Any, bit_generator: type[np.random.BitGenerator]) -> np.random.Generator:
+    """A new Generator restored from a ``bit_generator.state`` dict (PCG64 fields checked one by one)."""
+    name = bit_generator.__name__
+    fields = state_fields(value, ("bit_generator", "state", "has_uint32", "uinteger"), "rng")
+    if fields["bit_generator"] != name:
+        raise ValueError(f"rng is a {short_repr(fields['bit_generator'])} state; this teacher uses {name}")
+    if name == "PCG64":
+        inner = state_fields(fields["state"], ("state", "inc"), "rng state")
+        state_count(inner["state"], "rng state", high=2**128 - 1)
+        state_count(inner["inc"], "rng increment", high=2**128 - 1)
+        state_count(fields["has_uint32"], "rng has_uint32", high=1)
+        state_count(fields["uinteger"], "rng uinteger", high=2**32 - 1)
+    generator = bit_generator(0)
+    try:
+        generator.state = value
+    except Exception as exc:  # noqa: BLE001 (numpy's own refusal, whatever its type)
+        raise ValueError(f"rng is not a valid {name} state: {type(exc).__name__}: {exc}") from None
+    return np.random.Generator(generator)
+
+
+def raw_return_bounds(return_range: tuple[float, float]) -> tuple[float, float]:
+    """Bounds of the raw returns a teacher stores (``low + normalised * (high - low)``): the range, to rounding."""
+    lo, hi = return_range
+    slack = 1e-9 * max(abs(lo), abs(hi), hi - lo)
+    return lo - slack, hi + slack

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,8 @@ from curriculum_gym.teachers.base import (
     check_int,
     check_potential_ks,
     proportional_choice,
+    state_array,
+    state_fields,
 )
 from curriculum_gym.teachers.gmm import Mixture, fit_best_mixture
 
@@ -50,10 +53,13 @@ class CovarGMM(Teacher):
     ) -> None:
         super().__init__(task_space, seed, return_range)
         self.fit_rate = check_int("fit_rate", fit_rate, 2)
-        self.random_task_ratio = check_fraction("random_task_ratio", random_task_ratio)
+        if isinstance(random_task_ratio, (bool, np.bool_)) or not isinstance(random_task_ratio, numbers.Real):
+            raise TypeError(f"random_task_ratio must be a number in [0, 1]; got {type(random_task_ratio).__name__} "
+                            f"{random_task_ratio!r}")
+        self.random_task_ratio = check_fraction("random_task_ratio", random_task_ratio)  # nan and inf fail too
         self.potential_ks = check_potential_ks(potential_ks, self.fit_rate)
-        self.absolute_lp = bool(absolute_lp)
-        self.normalize_tasks = bool(normalize_tasks)
+        self.absolute_lp = _check_bool("absolute_lp", absolute_lp)
+        self.normalize_tasks = _check_bool("normalize_tasks", normalize_tasks)
         self.gmm_backend = check_choice("gmm_backend", gmm_backend, ("numpy", "sklearn"))
         self.window_ = np.empty((0, task_space.dim + 2))
         self.mixture_: Mixture | None = None
@@ -88,8 +94,26 @@ class CovarGMM(Teacher):
         return {"window": self.window_.copy(), "mixture": None if self.mixture_ is None else self.mixture_.state_dict()}
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        window = np.asarray(state["window"], dtype=np.float64)
-        if window.ndim != 2 or window.shape[1] != self.task_space.dim + 2:
-            raise ValueError(f"window has shape {window.shape}; expected (n, {self.task_space.dim + 2})")
-        self.window_ = window
-        self.mixture_ = None if state["mixture"] is None else Mixture.from_state_dict(state["mixture"])
+        """Checked: a window of at most ``fit_rate`` rows [task, time, return] inside their bounds; no
+        mixture, or a valid one (see ``Mixture.from_state_dict``) over those columns with k in ``potential_ks``."""
+        state = state_fields(state, ("window", "mixture"), "covar-gmm state")
+        space, dim = self.task_space, self.task_space.dim + 2
+        low = np.append(np.zeros(space.dim) if self.normalize_tasks else space.low, [0.0, 0.0])
+        high = np.append(np.ones(space.dim) if self.normalize_tasks else space.high, [1.0, 1.0])
+        window = state_array(state["window"], "covar-gmm window", (None, dim), low, high)
+        if len(window) > self.fit_rate:
+            raise ValueError(f"covar-gmm window holds {len(window)} rows; at most fit_rate={self.fit_rate}")
+        mixture = None
+        if state["mixture"] is not None:
+            mixture = Mixture.from_state_dict(state["mixture"], dim=dim, what="covar-gmm mixture", low=low, high=high)
+            if mixture.n_components not in self.potential_ks:
+                raise ValueError(f"covar-gmm mixture has {mixture.n_components} components; "
+                                 f"potential_ks={self.potential_ks}")
+        self.window_, self.mixture_ = window, mixture
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    """``value`` as a bool: ``TypeError`` for anything but True or False (a string like ``"no"`` included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
+    return bool(value)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from curriculum_gym.teachers.base import state_array, state_fields
+
 _EPS = 10 * np.finfo(np.float64).eps
 _LOG_2PI = np.log(2 * np.pi)
 
@@ -38,13 +40,38 @@ class Mixture:
         return {"weights": self.weights, "means": self.means, "covariances": self.covariances}
 
     @classmethod
-    def from_state_dict(cls, d: dict[str, Any]) -> Mixture:
-        w = np.asarray(d["weights"], dtype=np.float64)
-        m = np.asarray(d["means"], dtype=np.float64)
-        c = np.asarray(d["covariances"], dtype=np.float64)
+    def from_state_dict(cls, d: Any, dim: int | None = None, what: str = "mixture",
+                        low: np.ndarray | None = None, high: np.ndarray | None = None) -> Mixture:
+        """A mixture from :meth:`state_dict`, checked: ``ValueError`` unless it is one a fit could give.
+
+        At least one component; finite weights >= 0 summing to 1; finite means of dimension
+        ``dim`` (when given); finite symmetric positive-definite covariances. Given the bounds
+        ``low``/``high`` of the fitted data's columns: means inside them and variances at most
+        their width squared (a fit's are, up to rounding and ``reg_covar``), which keeps every
+        sum a teacher makes of them finite.
+        """
+        d = state_fields(d, ("weights", "means", "covariances"), what)
+        w = state_array(d["weights"], f"{what} weights", (None,), low=0.0)
         k = len(w)
-        if w.ndim != 1 or m.ndim != 2 or m.shape[0] != k or c.shape != (k, m.shape[1], m.shape[1]):
-            raise ValueError(f"inconsistent mixture shapes: weights {w.shape}, means {m.shape}, covariances {c.shape}")
+        if k == 0:
+            raise ValueError(f"{what} has no components")
+        mean_bounds, max_variance = (-np.inf, np.inf), np.inf
+        if low is not None and high is not None:
+            width = np.asarray(high, dtype=np.float64) - low
+            scale = np.maximum(width, 1.0)
+            mean_bounds = (low - 1e-6 * scale, high + 1e-6 * scale)
+            max_variance = width**2 + 1e-3 * scale**2
+        m = state_array(d["means"], f"{what} means", (k, dim), *mean_bounds)
+        c = state_array(d["covariances"], f"{what} covariances", (k, m.shape[1], m.shape[1]))
+        if not abs(w.sum() - 1.0) <= 1e-6:
+            raise ValueError(f"{what} weights must sum to 1; they sum to {w.sum()}")
+        if not np.allclose(c, np.swapaxes(c, 1, 2), rtol=1e-6, atol=1e-12):
+            raise ValueError(f"{what} covariances must be symmetric")
+        state_array(np.diagonal(c, axis1=1, axis2=2), f"{what} variances", (k, m.shape[1]), high=max_variance)
+        try:
+            np.linalg.cholesky(c)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"{what} covariances must be positive definite") from None
         return cls(w, m, c)
 
     def sample_component(self, rng: np.random.Generator, index: int) -> np.ndarray:

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
+from curriculum_gym.teachers.base import state_array, state_count, state_fields
+
 
 class NearestHistory:
     """(task, return) pairs; ``nearest_return(task)`` finds the return of the closest past task.
@@ -73,13 +75,18 @@ class NearestHistory:
     def state_dict(self) -> dict[str, Any]:
         return {"tasks": self.tasks.copy(), "returns": self.returns.copy(), "tree_rows": self._tree_rows}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        tasks = np.asarray(state["tasks"], dtype=np.float64).reshape(-1, self.dim)
-        returns = np.asarray(state["returns"], dtype=np.float64).reshape(-1)
-        tree_rows = int(state["tree_rows"])
-        if len(tasks) != len(returns) or not 0 <= tree_rows <= len(tasks):
-            raise ValueError("inconsistent history arrays")
+    def load_state_dict(self, state: dict[str, Any], task_low: float = -np.inf, task_high: float = np.inf,
+                        return_low: float = -np.inf, return_high: float = np.inf) -> None:
+        """Restore :meth:`state_dict`, checked (``ValueError``): finite tasks (n, dim) and returns (n,)
+        within the given bounds, ``0 <= tree_rows <= n``, at most ``max_size + buffer_size`` rows."""
+        state = state_fields(state, ("tasks", "returns", "tree_rows"), "history")
+        tasks = state_array(state["tasks"], "history tasks", (None, self.dim), task_low, task_high)
         n = len(tasks)
+        returns = state_array(state["returns"], "history returns", (n,), return_low, return_high)
+        tree_rows = state_count(state["tree_rows"], "history tree_rows", high=n)
+        if self.max_size is not None and n > self.max_size + self.buffer_size:
+            raise ValueError(f"history holds {n} episodes; with max_size={self.max_size} it holds at most "
+                             f"{self.max_size + self.buffer_size}")
         cap = max(64, n)
         self._tasks = np.empty((cap, self.dim))
         self._returns = np.empty(cap)

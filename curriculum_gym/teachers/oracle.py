@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
 
-from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers.base import Teacher, check_fraction, check_int
+from curriculum_gym.tasks import TaskSpace, as_real_array
+from curriculum_gym.teachers.base import (
+    Teacher,
+    check_fraction,
+    check_int,
+    raw_return_bounds,
+    state_array,
+    state_count,
+    state_fields,
+)
 
 #: Stump Tracks: start at low stumps far apart, move towards high stumps close together.
 STUMP_TRACKS_DEFAULTS = {"start": [0.0, 6.0], "step": [0.1, -0.2]}
@@ -52,14 +62,18 @@ class Oracle(Teacher):
         if start is None or step is None:
             raise ValueError("the oracle teacher needs expert knowledge: give start (the easy corner) and step "
                              f"(the move towards harder tasks, one number per parameter of {list(task_space.names)})")
-        self.start = task_space.validate(start).tolist()
-        steps = np.asarray(step, dtype=np.float64)
+        try:
+            self.start = task_space.validate(start).tolist()
+        except ValueError as exc:
+            raise ValueError(f"start must be a task inside the bounds ({task_space.bounds_str()}): {exc}") from None
+        steps = as_real_array(step, "step")
         if steps.shape != (task_space.dim,) or not np.all(np.isfinite(steps)):
-            raise ValueError(f"step must be {task_space.dim} finite numbers; got {step!r}")
+            raise ValueError(f"step must be {task_space.dim} finite numbers, one per parameter of "
+                             f"{list(task_space.names)}; got {step!r}")
         self.step = steps.tolist()
-        self.window_ratio = check_fraction("window_ratio", window_ratio, 1e-6, 1.0)
+        self.window_ratio = check_fraction("window_ratio", _check_real("window_ratio", window_ratio), 1e-6, 1.0)
         self.update_every = check_int("update_every", update_every, 1)
-        self.threshold = float(threshold)
+        self.threshold = _check_real("threshold", threshold)
         self.window_low_, self.window_high_ = self._window_at(np.array(self.start))
         self.n_moves_ = 0
         self.returns_: list[float] = []
@@ -98,7 +112,32 @@ class Oracle(Teacher):
                 "returns": list(self.returns_), "n_moves": self.n_moves_}
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        self.window_low_ = np.asarray(state["window_low"], dtype=np.float64).reshape(self.task_space.dim)
-        self.window_high_ = np.asarray(state["window_high"], dtype=np.float64).reshape(self.task_space.dim)
-        self.returns_ = [float(v) for v in state["returns"]]
-        self.n_moves_ = int(state["n_moves"])
+        """The window, checked: finite, low <= high, inside the bounds (to rounding); fewer than
+        ``update_every`` raw returns (within ``return_range``) waiting; a non-negative number of moves."""
+        state = state_fields(state, ("window_low", "window_high", "returns", "n_moves"), "oracle state")
+        space, d = self.task_space, self.task_space.dim
+        low = state_array(state["window_low"], "oracle window_low", (d,))
+        high = state_array(state["window_high"], "oracle window_high", (d,))
+        slack = 1e-9 * np.maximum(space.width, 1.0)  # _window_at shifts the window back inside, with rounding
+        if np.any(low > high) or np.any(low < space.low - slack) or np.any(high > space.high + slack):
+            raise ValueError(f"oracle window [{low.tolist()}, {high.tolist()}] must have low <= high within the "
+                             f"task space bounds {space.bounds_str()}")
+        returns = state_array(state["returns"], "oracle returns", (None,), *raw_return_bounds(self.return_range))
+        if len(returns) >= self.update_every:
+            raise ValueError(f"oracle holds {len(returns)} returns; fewer than update_every={self.update_every} wait")
+        self.window_low_, self.window_high_ = low, high
+        self.returns_ = returns.tolist()
+        self.n_moves_ = state_count(state["n_moves"], "oracle n_moves")
+
+
+def _check_real(name: str, value: Any) -> float:
+    """``value`` as a finite float: ``TypeError`` for booleans, strings and other non-numbers, ``ValueError`` for nan/inf."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+    try:
+        v = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} must be a finite number; got {value!r}, too large for a 64-bit float") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number; got {v}")
+    return v

@@ -9,7 +9,19 @@ from typing import Any
 import numpy as np
 
 from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers.base import Teacher, check_fraction, check_int, proportional_choice
+from curriculum_gym.teachers.base import (
+    Teacher,
+    check_fraction,
+    check_int,
+    proportional_choice,
+    short_repr,
+    state_array,
+    state_count,
+    state_fields,
+    state_float,
+)
+
+_REGION_KEYS = ("low", "high", "tasks", "returns", "alp", "split_dim", "split_at", "children")
 
 
 @dataclass
@@ -192,19 +204,65 @@ class RIAC(Teacher):
         }
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        regions = []
-        n = len(state["regions"])
-        for r in state["regions"]:
-            children = None if r["children"] is None else (int(r["children"][0]), int(r["children"][1]))
-            if children is not None and not all(0 < c < n for c in children):
-                raise ValueError(f"region children {children} out of range")
-            tasks = np.asarray(r["tasks"], dtype=np.float64).reshape(-1, self.task_space.dim)
-            returns = np.asarray(r["returns"], dtype=np.float64)
-            if len(tasks) != len(returns):
-                raise ValueError("region tasks and returns differ in length")
-            regions.append(Region(np.asarray(r["low"], dtype=np.float64), np.asarray(r["high"], dtype=np.float64),
-                                  deque(tasks), deque(returns.tolist()), float(r["alp"]), int(r["split_dim"]),
-                                  float(r["split_at"]), children))
-        if not regions:
-            raise ValueError("RIAC state has no regions")
+        """The regions, checked to form the tree that splitting builds (refused otherwise: a cycle
+        would make ``update`` loop forever): region 0 is [0, 1]^d; every other region is the
+        child of exactly one region listed before it; children split their parent's box at
+        ``split_at`` along ``split_dim``; boxes, tasks, returns and ALPs finite and in [0, 1];
+        at most ``max_region_size + 1`` pairs per region."""
+        listed = state_fields(state, ("regions",), "riac state")["regions"]
+        if not isinstance(listed, list) or not listed:
+            raise ValueError("riac state needs a non-empty list of regions")
+        d, n = self.task_space.dim, len(listed)
+        regions: list[Region] = []
+        parent_of: dict[int, int] = {}
+        for i, r in enumerate(listed):
+            what = f"region {i}"
+            r = state_fields(r, _REGION_KEYS, what)
+            low = state_array(r["low"], f"{what} low", (d,), 0.0, 1.0)
+            high = state_array(r["high"], f"{what} high", (d,), 0.0, 1.0)
+            if np.any(low > high):
+                raise ValueError(f"{what} has low > high")
+            returns = state_array(r["returns"], f"{what} returns", (None,), 0.0, 1.0)
+            if len(returns) > self.max_region_size + 1:
+                raise ValueError(f"{what} holds {len(returns)} pairs; at most max_region_size + 1 = "
+                                 f"{self.max_region_size + 1}")
+            tasks = state_array(r["tasks"], f"{what} tasks", (len(returns), d), 0.0, 1.0)
+            alp = state_float(r["alp"], f"{what} alp", 0.0, 1.0)
+            split_at = state_float(r["split_at"], f"{what} split_at")
+            split_dim, children = r["split_dim"], r["children"]
+            if children is None:
+                if isinstance(split_dim, bool) or not isinstance(split_dim, (int, np.integer)) or split_dim != -1:
+                    raise ValueError(f"{what} is a leaf (no children), so its split_dim must be -1; "
+                                     f"got {short_repr(split_dim)}")
+                split_dim = -1
+            else:
+                if not isinstance(children, list) or len(children) != 2:
+                    raise ValueError(f"{what} children must be None or a pair of region indices; got {short_repr(children)}")
+                children = tuple(state_count(c, f"{what} child index", high=n - 1) for c in children)
+                if children[0] == children[1] or min(children) <= i:
+                    raise ValueError(f"{what} has children {children}; children are two different regions "
+                                     "listed after their parent")
+                for c in children:
+                    if c in parent_of:
+                        raise ValueError(f"region {c} is a child of both region {parent_of[c]} and {what}")
+                    parent_of[c] = i
+                split_dim = state_count(split_dim, f"{what} split_dim", high=d - 1)
+                if not low[split_dim] <= split_at <= high[split_dim]:
+                    raise ValueError(f"{what} splits dimension {split_dim} at {split_at}, outside its box "
+                                     f"[{low[split_dim]}, {high[split_dim]}]")
+            regions.append(Region(low, high, deque(tasks), deque(returns.tolist()), alp, split_dim, split_at, children))
+        orphans = [j for j in range(1, n) if j not in parent_of]
+        if orphans:
+            raise ValueError(f"region {orphans[0]} is no region's child")
+        if np.any(regions[0].low != 0.0) or np.any(regions[0].high != 1.0):
+            raise ValueError("region 0 must be the whole normalised task space [0, 1]^d")
+        for i, r in enumerate(regions):
+            if r.children is not None:
+                first, second = regions[r.children[0]], regions[r.children[1]]
+                cut = np.arange(d) == r.split_dim
+                if not (np.array_equal(first.low, r.low) and np.array_equal(first.high, np.where(cut, r.split_at, r.high))
+                        and np.array_equal(second.low, np.where(cut, r.split_at, r.low))
+                        and np.array_equal(second.high, r.high)):
+                    raise ValueError(f"the boxes of region {i}'s children are not its box split at {r.split_at} "
+                                     f"along dimension {r.split_dim}")
         self.regions_ = regions

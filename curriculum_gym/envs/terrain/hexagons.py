@@ -12,6 +12,7 @@ BASE_HEXAGON = np.array([(-0.5, 0.0), (-0.5, 0.25), (-0.25, 0.5), (0.25, 0.5), (
 OFFSET_STD = 0.1  # in TERRAIN_STEPs
 SPACING = 8.0  # world units of flat ground after each obstacle
 ADVANCE = 1.0  # world units an obstacle's anchor takes on the track
+MAX_ABS_OFFSET = 100.0  # in TERRAIN_STEPs (47 world units): far beyond any learnable obstacle, still fine for Box2D
 
 
 class HexagonTracks(TrackGenerator):
@@ -19,10 +20,12 @@ class HexagonTracks(TrackGenerator):
 
     Each vertex moves by ``N(offset, 0.1)`` TERRAIN_STEPs; the first and last
     vertices move in x only, so every obstacle stands on the ground. Obstacles
-    are ``SPACING + ADVANCE`` = 9 world units apart (about 10 per track).
+    are ``SPACING + ADVANCE`` = 9 world units apart (about 10 per track). Bounds
+    may reach [-100, 100] for every offset.
     """
 
     name = "hexagons"
+    task_limits = {f"{axis}{i}": (-MAX_ABS_OFFSET, MAX_ABS_OFFSET) for i in range(6) for axis in ("dx", "dy")}
 
     def default_task_space(self) -> TaskSpace:
         names = [f"{axis}{i}" for i in range(6) for axis in ("dx", "dy")]

@@ -10,6 +10,8 @@ from curriculum_gym.tasks import TaskSpace
 MIN_SPACING = 0.01  # world units of flat ground between two stumps, at least
 MIN_HEIGHT = 0.05  # in TERRAIN_STEPs
 HEIGHT_STD = 0.1  # in TERRAIN_STEPs
+MAX_ABS_HEIGHT = 100.0  # in TERRAIN_STEPs (47 world units): far beyond any learnable stump, still fine for Box2D
+MAX_ABS_SPACING = 1000.0  # world units: beyond the track's length (one stump)
 
 
 class StumpTracks(TrackGenerator):
@@ -17,10 +19,14 @@ class StumpTracks(TrackGenerator):
 
     After the start pad the track alternates one stump (one TERRAIN_STEP wide,
     ``max(0.05, N(stump_height, 0.1))`` TERRAIN_STEPs high) and
-    ``max(0.01, obstacle_spacing)`` world units of flat ground.
+    ``max(0.01, obstacle_spacing)`` world units of flat ground. Bounds may reach
+    [-100, 100] for the height (negative heights give the minimum stumps) and
+    [-1000, 1000] for the spacing.
     """
 
     name = "stumps"
+    task_limits = {"stump_height": (-MAX_ABS_HEIGHT, MAX_ABS_HEIGHT),
+                   "obstacle_spacing": (-MAX_ABS_SPACING, MAX_ABS_SPACING)}
 
     def default_task_space(self) -> TaskSpace:
         return TaskSpace(["stump_height", "obstacle_spacing"], [0.0, 0.0], [3.0, 6.0])
