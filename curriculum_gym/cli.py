@@ -18,6 +18,12 @@ def main(argv: list[str] | None = None) -> int:
                            "from its run.json; the env's defaults for runs without one)")
     args = parser.parse_args(argv)
     if args.command == "plot":
+        try:  # a command draws to files: no window, whatever the machine's default backend
+            import matplotlib
+
+            matplotlib.use("Agg")
+        except ImportError:
+            pass  # plot_run says what to install
         from curriculum_gym.plotting import plot_run, run_task_space
 
         try:

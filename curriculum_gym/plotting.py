@@ -22,10 +22,8 @@ from curriculum_gym.teachers.gmm import Mixture
 
 
 def _pyplot():
+    """pyplot, with whatever backend the user chose (figures are saved to files, never shown here)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError('plotting needs matplotlib: pip install "curriculum-gym[plot]"') from None

@@ -36,7 +36,7 @@ def main() -> None:
             print(f"  worker connection {client}: {counts['samples']} tasks sampled, {counts['updates']} episodes reported")
         print(f"episodes finished per worker (seen by this process): {finished.tolist()}")
         print(f"the shared teacher received {teacher.n_updates_} episodes in total "
-              f"(truncated episodes are reported at the worker's next reset) and fitted {len(teacher.fits_)} GMMs")
+              f"and fitted {len(teacher.fits_)} GMMs")
 
 
 if __name__ == "__main__":
