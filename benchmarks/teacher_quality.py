@@ -1,4 +1,4 @@
-"""Teacher quality and cost on the simulated student (SPEC §4), no RL involved.
+"""Teacher quality and cost on the simulated student (Portelas et al., CoRL 2019), no RL involved.
 
 Run:  python benchmarks/teacher_quality.py [--seeds 4] [--episodes 20000] [--irrelevant-dims 0]
       python benchmarks/teacher_quality.py --challenge rugged-difficulty --seeds 8
@@ -55,7 +55,7 @@ VARIANTS = {
 #: without a challenge: quality and cost peers; with one: the six algorithms
 COST_TEACHERS = ["random", "alp-gmm", "alp-gmm (sklearn fits)", "alp-gmm (background fits)", "riac", "covar-gmm"]
 CHALLENGE_TEACHERS = ["random", "alp-gmm", "riac", "covar-gmm", "adr", "oracle"]
-# Original code, 16 seeds (issue #3): % mastered at 20k episodes, 2-D and with 3 irrelevant dims.
+# Original code, 16 seeds (the paper authors' runs): % mastered at 20k episodes, 2-D and with 3 irrelevant dims.
 REFERENCE = {0: {"random": 4.2, "alp-gmm": 35.4, "riac": 46.9, "covar-gmm": 65.4},
              3: {"random": 4.3, "alp-gmm": 51.6, "riac": 15.6, "covar-gmm": 59.9}}
 REFERENCE_MS_PER_EPISODE = 0.8  # the original ALP-GMM's teacher time per episode

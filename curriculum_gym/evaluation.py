@@ -1,4 +1,4 @@
-"""Fixed test sets and the "% mastered" evaluation (SPEC §4).
+"""Fixed test sets and the "% mastered" evaluation (Portelas et al., CoRL 2019).
 
 A test set is a fixed array of tasks (n, dim), generated once from a documented
 seed and shipped with the package as JSON (``curriculum_gym/test_sets/``);

@@ -35,9 +35,9 @@ class RecordingTeacher(RandomTeacher):
         self.sampled.append(tuple(task))
         return task
 
-    def _update(self, task, normalized_return):
+    def _update(self, task, episode_return):
         self.updates.append(tuple(task))
-        super()._update(task, normalized_return)
+        super()._update(task, episode_return)
 
 
 def record_updates(teacher):
@@ -45,9 +45,9 @@ def record_updates(teacher):
     teacher.updates = []
     inner = teacher._update
 
-    def _update(task, normalized_return):
+    def _update(task, episode_return):
         teacher.updates.append(tuple(task))
-        inner(task, normalized_return)
+        inner(task, episode_return)
 
     teacher._update = _update
     return teacher

@@ -202,3 +202,17 @@ def test_alp_gmm_beats_random_on_the_toy_and_matches_the_paper():
 @pytest.mark.parametrize("name", ["riac", "covar-gmm"])
 def test_other_lp_teachers_beat_random_on_the_toy(name):
     assert toy_scores(name, [0], 10000)[0] > toy_scores("random", [0], 10000)[0] + 5
+
+
+def test_threshold_teachers_see_raw_returns_beyond_the_return_range():
+    """Returns above return_range's high end (clipped for ALP) still count for ADR's and Oracle's thresholds."""
+    space = cg.TaskSpace(["a"], [0], [10])
+    adr = cg.make_teacher("adr", space, seed=0, initial_task=[1.0], step_size=[1.0], expand_threshold=400,
+                          shrink_threshold=0, queue_length=5)  # return_range (-150, 350): 400 lies beyond it
+    for _ in range(200):
+        adr.update(adr.sample(), 500.0)
+    assert adr.metrics()["box_volume_fraction"] == 1.0  # the box grew to the whole space
+    oracle = cg.make_teacher("oracle", space, seed=0, start=[0.0], step=[1.0], threshold=400)
+    for _ in range(200):
+        oracle.update(oracle.sample(), 500.0)
+    assert oracle.metrics()["window_moves"] > 0

@@ -1,4 +1,4 @@
-"""Terrain statistics against SPEC §2."""
+"""Terrain statistics against the paper's facts (Portelas et al., CoRL 2019)."""
 
 import numpy as np
 import pytest

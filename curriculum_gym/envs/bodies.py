@@ -1,4 +1,4 @@
-"""Walker bodies: the shape, motors and sensors of each morphology (SPEC §2).
+"""Walker bodies: the shape, motors and sensors of each morphology (Portelas et al., CoRL 2019).
 
 A body is an immutable description; the env builds its Box2D bodies from it at
 every reset. Adding a morphology is one more :class:`BodySpec` in ``BODIES``.

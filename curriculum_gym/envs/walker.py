@@ -1,6 +1,6 @@
 """The parameterized walker environment: a Box2D walker on a procedurally generated track.
 
-Physics, reward and observations follow Gymnasium's ``BipedalWalker`` (SPEC §2);
+Physics, reward and observations follow Gymnasium's ``BipedalWalker`` (as in Portelas et al., CoRL 2019);
 the terrain comes from a :class:`~curriculum_gym.envs.terrain.TrackGenerator`
 and a task vector chosen at every reset.
 """
@@ -122,7 +122,7 @@ class WalkerTracksEnv(gym.Env, EzPickle):
             ground_y=p.terrain_height,
         )
         self.finish_x = (p.terrain_length - p.terrain_grass) * p.terrain_step
-        #: the returns teachers normalise with; >= 230 counts as mastered (SPEC §2)
+        #: the returns teachers normalise with; >= 230 counts as mastered (Portelas et al., CoRL 2019)
         self.return_range = (-150.0, 350.0)
         self.mastery_threshold = 230.0
         self.action_space = spaces.Box(-1.0, 1.0, shape=(self.body.action_dim,), dtype=np.float32)

@@ -91,9 +91,8 @@ class ADR(Teacher):
                 task[i] = self.high_[i]
         return task
 
-    def _update(self, task: np.ndarray, normalized_return: float) -> None:
-        lo, hi = self.return_range
-        r = lo + normalized_return * (hi - lo)  # thresholds are raw returns
+    def _update(self, task: np.ndarray, episode_return: float) -> None:
+        r = episode_return  # thresholds are raw returns
         space, step = self.task_space, self.step_size
         for i in range(space.dim):
             if task[i] == self.low_[i]:

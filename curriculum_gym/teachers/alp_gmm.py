@@ -156,7 +156,8 @@ class ALPGMM(Teacher):
         return self._from_unit(point)
 
     # --------------------------------------------------------------- update
-    def _update(self, task: np.ndarray, normalized_return: float) -> None:
+    def _update(self, task: np.ndarray, episode_return: float) -> None:
+        normalized_return = self.normalize_return(episode_return)  # ALP compares returns in [0, 1]
         self._collect_background_fits()
         x = self._to_unit(task)
         alp = 0.0

@@ -16,7 +16,7 @@ from curriculum_gym import checkpoint
 from curriculum_gym.sharing import fork
 from curriculum_gym.tasks import TaskSpace
 
-#: Return range of the walker tracks used to normalise returns (SPEC §2).
+#: Return range of the walker tracks used to normalise returns (Portelas et al., CoRL 2019).
 WALKER_RETURN_RANGE = (-150.0, 350.0)
 
 
@@ -24,7 +24,8 @@ class Teacher(ABC):
     """Chooses the next task from the (task, episodic return) pairs it was told about.
 
     Subclasses implement :meth:`_sample` (a task in the task space's raw units),
-    :meth:`_update` (one finished episode, return normalised to [0, 1]),
+    :meth:`_update` (one finished episode with its raw return; learning-progress teachers
+    normalise it to [0, 1] with :meth:`normalize_return`, clipped to ``return_range``),
     :meth:`_metrics` and :meth:`_get_state` / :meth:`_set_state` (their learned
     state as plain values and numpy arrays). Constructor arguments are stored as
     given; learned state has a trailing underscore.
@@ -99,7 +100,7 @@ class Teacher(ABC):
         task = self.task_space.validate(task)
         r = check_return(episode_return)
         with self._lock:
-            self._update(task, self.normalize_return(r))
+            self._update(task, r)
             self.n_updates_ += 1
 
     def normalize_return(self, episode_return: float) -> float:
@@ -269,7 +270,9 @@ class Teacher(ABC):
     def _sample(self) -> np.ndarray: ...
 
     @abstractmethod
-    def _update(self, task: np.ndarray, normalized_return: float) -> None: ...
+    def _update(self, task: np.ndarray, episode_return: float) -> None:
+        """One finished episode: a validated task and its raw return (learning-progress teachers
+        normalise it with :meth:`normalize_return`; threshold teachers compare it as it is)."""
 
     def _metrics(self) -> dict[str, float]:
         return {"episodes": self.n_updates_, "samples": self.n_samples_}
@@ -507,7 +510,7 @@ def _generator_from_state(value: Any, bit_generator: type[np.random.BitGenerator
 
 
 def raw_return_bounds(return_range: tuple[float, float]) -> tuple[float, float]:
-    """Bounds of the raw returns a teacher stores (``low + normalised * (high - low)``): the range, to rounding."""
-    lo, hi = return_range
-    slack = 1e-9 * max(abs(lo), abs(hi), hi - lo)
-    return lo - slack, hi + slack
+    """Bounds of the raw returns a teacher stores: any finite number (teachers receive returns unclipped)."""
+    del return_range  # kept for the callers' readability: returns are not confined to it
+    big = float(np.finfo(np.float64).max)
+    return -big, big

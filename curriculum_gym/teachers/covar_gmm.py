@@ -73,7 +73,8 @@ class CovarGMM(Teacher):
         point = self.mixture_.sample_component(self.rng_, index)[:-2]
         return self.task_space.denormalize(point) if self.normalize_tasks else point
 
-    def _update(self, task: np.ndarray, normalized_return: float) -> None:
+    def _update(self, task: np.ndarray, episode_return: float) -> None:
+        normalized_return = self.normalize_return(episode_return)
         x = self.task_space.normalize(task) if self.normalize_tasks else task
         time_in_window = (self.n_updates_ % self.fit_rate) / self.fit_rate
         row = np.concatenate([x, [time_in_window, normalized_return]])[None, :]

@@ -92,9 +92,8 @@ class Oracle(Teacher):
     def _sample(self) -> np.ndarray:
         return self.rng_.uniform(self.window_low_, self.window_high_)
 
-    def _update(self, task: np.ndarray, normalized_return: float) -> None:
-        lo, hi = self.return_range
-        self.returns_.append(lo + normalized_return * (hi - lo))
+    def _update(self, task: np.ndarray, episode_return: float) -> None:
+        self.returns_.append(episode_return)  # the threshold is a raw return
         if len(self.returns_) >= self.update_every:
             if np.mean(self.returns_) > self.threshold:
                 self.n_moves_ += 1

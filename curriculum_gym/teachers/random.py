@@ -22,5 +22,5 @@ class RandomTeacher(Teacher):
     def _sample(self) -> np.ndarray:
         return self.task_space.sample(self.rng_)
 
-    def _update(self, task: np.ndarray, normalized_return: float) -> None:
+    def _update(self, task: np.ndarray, episode_return: float) -> None:
         pass

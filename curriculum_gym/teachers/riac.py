@@ -124,7 +124,8 @@ class RIAC(Teacher):
         older, newer = np.mean(window[:-half]), np.mean(window[-half:])
         return abs(float(older - newer))
 
-    def _update(self, task: np.ndarray, normalized_return: float) -> None:
+    def _update(self, task: np.ndarray, episode_return: float) -> None:
+        normalized_return = self.normalize_return(episode_return)
         u = self.task_space.normalize(task)
         index = 0
         while True:  # every region on the path from the root to the leaf holding u

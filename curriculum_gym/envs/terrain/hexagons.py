@@ -1,4 +1,4 @@
-"""Hexagon Tracks: deformed hexagon-like obstacles from 12 parameters (SPEC §2)."""
+"""Hexagon Tracks: deformed hexagon-like obstacles from 12 parameters (Portelas et al., CoRL 2019)."""
 
 from __future__ import annotations
 

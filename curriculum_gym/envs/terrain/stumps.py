@@ -1,4 +1,4 @@
-"""Stump Tracks: rows of rectangular stumps of random height (SPEC §2)."""
+"""Stump Tracks: rows of rectangular stumps of random height (Portelas et al., CoRL 2019)."""
 
 from __future__ import annotations
 
