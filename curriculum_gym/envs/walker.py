@@ -51,6 +51,43 @@ class Physics:
 class WalkerTracksEnv(gym.Env, EzPickle):
     """A walker on a parameterized obstacle track; the task sets the obstacles.
 
+    ## Description
+    Gymnasium's ``BipedalWalker`` (Box2D) on a track whose obstacles come from a
+    task vector chosen at every reset (Portelas et al., CoRL 2019): Stump Tracks
+    (``stump_height``, ``obstacle_spacing``) or Hexagon Tracks (12 vertex offsets).
+    The ground between obstacles is flat; all terrain randomness comes from the
+    env's ``np_random``, so a seed, a task and the actions fix the trajectory.
+
+    ## Action Space
+    ``Box(-1, 1, (act_dim,), float32)``: a motor command per joint (its sign sets the
+    direction, its size the torque), leg by leg, hip then knee (4 for the bipeds, 8 for
+    ``quadru``).
+
+    ## Observation Space
+    ``Box(-inf, inf, (obs_dim,), float32)``: hull angle, angular velocity, horizontal
+    and vertical speed; per leg hip angle, hip speed, knee angle, knee speed, ground
+    contact; then 10 lidar readings (fraction of the 160/30 range to the terrain)
+    (24 numbers for the bipeds, 34 for ``quadru``).
+
+    ## Rewards
+    The change of ``130 * x / SCALE - 5 * |hull angle|`` per step, minus a torque
+    cost per joint; -100 when the hull touches the ground or the walker leaves the
+    track backwards. ``return_range`` (-150, 350) is what teachers normalise with;
+    ``mastery_threshold`` 230 counts an episode as mastered.
+
+    ## Starting State
+    The walker stands on a flat start pad of 20 terrain steps, pushed forward or
+    backward by a random impulse.
+
+    ## Episode End
+    Terminated when the hull touches the ground, the walker falls behind the start,
+    or it crosses the finish line; truncated after 2000 steps by the ``TimeLimit``
+    that ``gym.make`` adds (the paper's horizon; stock ``BipedalWalker-v3`` has 1600).
+
+    ## Version History
+    - v0 (0.1.0): Stump and Hexagon Tracks, three bodies; 0.2.0 adds ``task=``,
+      ``task_transform=``, ``info["task"]`` at every step, pickling and task limits.
+
     Example:
         >>> import gymnasium as gym
         >>> import curriculum_gym
