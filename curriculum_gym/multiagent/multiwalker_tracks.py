@@ -7,8 +7,6 @@ single-agent track, so any teacher can drive it.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +23,7 @@ from curriculum_gym.envs.terrain import TrackGenerator, TrackLayout, get_track
 from curriculum_gym.envs.walker import Physics, read_only
 from curriculum_gym.envs.walker_body import GROUND, PACKAGE, WALKER, ContactTracker, Walker, build_terrain
 from curriculum_gym.tasks import TaskSpace
+from curriculum_gym.teachers.base import check_bool, check_real
 
 WALKER_SEPARATION = 10  # terrain steps between two walkers' start positions
 PACKAGE_COLORS = ((127, 102, 229), (76, 76, 127))
@@ -95,12 +94,9 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
             space if task_bounds is None else space.with_bounds(task_bounds))
         self.fixed_task: np.ndarray | None = None if task is None else read_only(self.task_space.validate(task))
         self.max_cycles = max_cycles
-        if not isinstance(terminate_on_fall, (bool, np.bool_)):
-            raise TypeError(f"terminate_on_fall must be True or False; got {type(terminate_on_fall).__name__} "
-                            f"{terminate_on_fall!r}")
-        self.terminate_on_fall = bool(terminate_on_fall)
-        self.fall_reward = _check_reward("fall_reward", fall_reward)
-        self.terminate_reward = _check_reward("terminate_reward", terminate_reward)
+        self.terminate_on_fall = check_bool("terminate_on_fall", terminate_on_fall)
+        self.fall_reward = check_real("fall_reward", fall_reward, -MAX_REWARD, MAX_REWARD)
+        self.terminate_reward = check_real("terminate_reward", terminate_reward, -MAX_REWARD, MAX_REWARD)
         self.render_mode = render_mode
         self.return_range = (-150.0, 350.0)
 
@@ -268,15 +264,3 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
         self.world, self.walkers, self.package, self._contacts = None, [], None, None  # no body outlives its world
         self.agents = []
 
-
-def _check_reward(name: str, value: Any) -> float:
-    """A reward option as a float in [-MAX_REWARD, MAX_REWARD]: ``TypeError`` for non-numbers, ``ValueError`` else."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
-    try:
-        v = float(value)
-    except OverflowError:
-        v = math.inf
-    if not (math.isfinite(v) and abs(v) <= MAX_REWARD):
-        raise ValueError(f"{name} must be a finite number in [{-MAX_REWARD:g}, {MAX_REWARD:g}]; got {value!r}")
-    return v

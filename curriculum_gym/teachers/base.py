@@ -319,20 +319,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def check_return(episode_return: Any) -> float:
-    """An episodic return: a finite real number (``TypeError`` for booleans, strings, complex...)."""
-    value = episode_return
+def check_real(name: str, value: Any, low: float = -math.inf, high: float = math.inf) -> float:
+    """``value`` as a finite float in [low, high].
+
+    ``TypeError`` for booleans, strings, complex numbers and other non-numbers (a 0-d
+    numeric array counts as its number); ``ValueError`` for nan, infinities, numbers
+    too large for a float and values outside [low, high].
+    """
     if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
         value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"episode_return must be a real number; got {type(episode_return).__name__} {episode_return!r}")
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {short_repr(value)}")
     try:
-        r = float(value)
+        v = float(value)
     except OverflowError:
-        raise ValueError(f"episode_return is too large for a 64-bit float: {episode_return!r}") from None
-    if not math.isfinite(r):
-        raise ValueError(f"episode_return must be finite; got {r}")
-    return r
+        raise ValueError(f"{name} is too large for a 64-bit float: {short_repr(value)}") from None
+    if not (math.isfinite(v) and low <= v <= high):
+        bounds = "" if (low, high) == (-math.inf, math.inf) else f" and in [{low:g}, {high:g}]"
+        raise ValueError(f"{name} must be finite{bounds}; got {v:g}")
+    return v
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """``value`` as a bool: ``TypeError`` for anything but True or False (a string like ``"no"`` included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {short_repr(value)}")
+    return bool(value)
+
+
+def check_return(episode_return: Any) -> float:
+    """An episodic return: a finite real number (``TypeError`` for booleans, strings, complex...)."""
+    return check_real("episode_return", episode_return)
 
 
 def check_seed(seed: Any) -> int:
@@ -431,16 +448,13 @@ def state_count(value: Any, what: str, high: int | None = _MAX_COUNT) -> int:
 
 
 def state_float(value: Any, what: str, low: float = -math.inf, high: float = math.inf) -> float:
-    """A finite real number in [low, high]."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{what} must be a real number; got {type(value).__name__} {short_repr(value)}")
+    """A finite real number in [low, high]; a wrong type too is a ``ValueError`` (a malformed state)."""
+    if isinstance(value, np.ndarray):
+        raise ValueError(f"{what} must be a real number; got an array")
     try:
-        v = float(value)
-    except OverflowError:
-        raise ValueError(f"{what} is too large for a 64-bit float") from None
-    if not (math.isfinite(v) and low <= v <= high):
-        raise ValueError(f"{what} must be finite and in [{low}, {high}]; got {v}")
-    return v
+        return check_real(what, value, low, high)
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def state_array(value: Any, what: str, shape: tuple[int | None, ...],

@@ -10,6 +10,7 @@ import numpy as np
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers.base import (
     Teacher,
+    check_bool,
     check_choice,
     check_fraction,
     check_int,
@@ -58,8 +59,8 @@ class CovarGMM(Teacher):
                             f"{random_task_ratio!r}")
         self.random_task_ratio = check_fraction("random_task_ratio", random_task_ratio)  # nan and inf fail too
         self.potential_ks = check_potential_ks(potential_ks, self.fit_rate)
-        self.absolute_lp = _check_bool("absolute_lp", absolute_lp)
-        self.normalize_tasks = _check_bool("normalize_tasks", normalize_tasks)
+        self.absolute_lp = check_bool("absolute_lp", absolute_lp)
+        self.normalize_tasks = check_bool("normalize_tasks", normalize_tasks)
         self.gmm_backend = check_choice("gmm_backend", gmm_backend, ("numpy", "sklearn"))
         self.window_ = np.empty((0, task_space.dim + 2))
         self.mixture_: Mixture | None = None
@@ -112,9 +113,3 @@ class CovarGMM(Teacher):
                                  f"potential_ks={self.potential_ks}")
         self.window_, self.mixture_ = window, mixture
 
-
-def _check_bool(name: str, value: Any) -> bool:
-    """``value`` as a bool: ``TypeError`` for anything but True or False (a string like ``"no"`` included)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
-    return bool(value)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import numpy as np
@@ -13,6 +11,7 @@ from curriculum_gym.teachers.base import (
     Teacher,
     check_fraction,
     check_int,
+    check_real,
     raw_return_bounds,
     state_array,
     state_count,
@@ -71,9 +70,9 @@ class Oracle(Teacher):
             raise ValueError(f"step must be {task_space.dim} finite numbers, one per parameter of "
                              f"{list(task_space.names)}; got {step!r}")
         self.step = steps.tolist()
-        self.window_ratio = check_fraction("window_ratio", _check_real("window_ratio", window_ratio), 1e-6, 1.0)
+        self.window_ratio = check_fraction("window_ratio", check_real("window_ratio", window_ratio), 1e-6, 1.0)
         self.update_every = check_int("update_every", update_every, 1)
-        self.threshold = _check_real("threshold", threshold)
+        self.threshold = check_real("threshold", threshold)
         self.window_low_, self.window_high_ = self._window_at(np.array(self.start))
         self.n_moves_ = 0
         self.returns_: list[float] = []
@@ -128,15 +127,3 @@ class Oracle(Teacher):
         self.returns_ = returns.tolist()
         self.n_moves_ = state_count(state["n_moves"], "oracle n_moves")
 
-
-def _check_real(name: str, value: Any) -> float:
-    """``value`` as a finite float: ``TypeError`` for booleans, strings and other non-numbers, ``ValueError`` for nan/inf."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
-    try:
-        v = float(value)
-    except OverflowError:
-        raise ValueError(f"{name} must be a finite number; got {value!r}, too large for a 64-bit float") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number; got {v}")
-    return v
