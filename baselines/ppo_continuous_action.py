@@ -19,6 +19,7 @@ reward normalisation, GAE, clipping); what differs is how it uses the CPU:
 
 Run:  python baselines/ppo_continuous_action.py --teacher alp-gmm --total-timesteps 1000000
       python baselines/ppo_continuous_action.py --resume runs/<run folder>
+      python examples/watch_agent.py runs/<run folder> --video walker.mp4   (the trained agent)
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ from tqdm import tqdm
 
 import curriculum_gym as cg
 from curriculum_gym import runs
-from curriculum_gym.checkpoint import load_state, save_state
-from curriculum_gym.runs import env_kwargs, make_run_teacher, resolve_settings, settings_from_run
+from curriculum_gym.checkpoint import load_state
+from curriculum_gym.runs import RunFolder, env_kwargs, make_run_teacher, resolve_settings, settings_from_run
 
 
 @dataclass
@@ -57,11 +58,12 @@ class Args:
     body: str = "default"
     """walker body: default, short, quadru"""
     teacher: str = "alp-gmm"
-    """alp-gmm, random, riac, covar-gmm, adr, oracle, or none (a fixed task, see --task)"""
+    """alp-gmm, random, riac, covar-gmm, adr, oracle, or none: no teacher, the env draws every episode's task
+    uniformly from the task space (domain randomisation), or plays --task"""
     teacher_options: tuple[str, ...] = ()
     """the teacher's options as key=value (numbers, true/false, JSON lists), e.g. fit_rate=150 random_task_ratio=0.05, or preset=teachmyagent"""
     task: tuple[float, ...] = ()
-    """with --teacher none only: the task to train on (default: the easy corner of the space)"""
+    """with --teacher none only: train on this one task (without it: a task drawn uniformly every episode)"""
     task_bounds: tuple[float, ...] = ()
     """training task bounds, low high per parameter (e.g. 0 9 0 6: stump height up to 9); evaluation stays on the standard test set"""
     challenge: str = ""
@@ -105,7 +107,7 @@ class Args:
     progress: bool = True
     """show a progress bar"""
     plots: bool = True
-    """draw the run's plots at the end (curriculum.png, mastered.png, test_returns.png)"""
+    """draw the run's plots at the end (curriculum.png, training_returns.png, mastered.png, test_returns.png)"""
 
     # PPO
     learning_rate: float = 3e-4
@@ -292,25 +294,17 @@ def flatten_parameters(module: nn.Module) -> nn.Parameter:
     return flat
 
 
-def to_numpy_tree(obj):
-    """torch state dicts -> nested dicts of numpy arrays and JSON values (string keys), for save_state."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().cpu().numpy()
-    if isinstance(obj, dict):
-        return {str(k): to_numpy_tree(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_numpy_tree(v) for v in obj]
-    return obj
+def make_eval_policy(agent: Agent, obs_mean: np.ndarray, obs_var: np.ndarray, epsilon: float = 1e-8):
+    """The policy evaluated (and watched, examples/watch_agent.py): deterministic, the Gaussian's mean, on frozen
+    observation normalisation statistics."""
+    mean, std = np.array(obs_mean, copy=True), np.sqrt(obs_var + epsilon)
 
+    def policy(obs):
+        x = torch.as_tensor(np.clip((obs - mean) / std, -10, 10), dtype=torch.float32)
+        with torch.inference_mode():
+            return np.clip(agent.actor_mean(x).numpy(), -1, 1)
 
-def to_torch_tree(obj, int_keys=False):
-    if isinstance(obj, np.ndarray):
-        return torch.from_numpy(obj.copy())
-    if isinstance(obj, dict):
-        return {(int(k) if int_keys and k.isdigit() else k): to_torch_tree(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [to_torch_tree(v) for v in obj]
-    return obj
+    return policy
 
 
 if __name__ == "__main__":
@@ -328,6 +322,7 @@ if __name__ == "__main__":
     writer = SummaryWriter(str(run_dir))
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in asdict(args).items()))
 
+    # TRY NOT TO MODIFY: seeding
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -358,23 +353,20 @@ if __name__ == "__main__":
         return np.clip(reward / np.sqrt(return_rms.var + epsilon), -10, 10)
 
     agent = Agent(obs_dim, act_dim, args.hidden)
-    global_step, student_resets, evals = 0, 0, []
-    episodes = {"step": [], "task": [], "return": [], "length": []}
+    global_step, student_resets = 0, 0
+    folder = RunFolder(run_dir, task_space.dim)  # episodes.npz, eval.json, agent.ckpt, teacher.ckpt
     if resuming:
         state = load_state(run_dir / "agent.ckpt")
-        agent.load_state_dict(to_torch_tree(state["agent"]))
+        agent.load_state_dict(runs.to_torch_tree(state["agent"]))
         obs_rms.mean, obs_rms.var, obs_rms.count = state["obs_mean"], state["obs_var"], state["obs_count"]
         if "return_var" in state:  # (older checkpoints restart the reward normalisation)
             return_rms.mean, return_rms.var, return_rms.count = state["return_mean"], state["return_var"], state["return_count"]
         global_step, student_resets = int(state["global_step"]), int(state.get("student_resets", 0))
-        evals = json.loads((run_dir / "eval.json").read_text()) if (run_dir / "eval.json").exists() else []
-        evals = [e for e in evals if e["step"] <= global_step]  # an evaluation after the checkpoint is redone
-        with np.load(run_dir / "episodes.npz", allow_pickle=False) as f:
-            episodes = {k: [v for v, at in zip(f[k], f["step"]) if at <= global_step] for k in episodes}
+        folder.resume(global_step)  # an episode or evaluation after the checkpoint is redone
     flat_params = flatten_parameters(agent)  # after loading: the agent's parameters become slices of flat_params
     optimizer = optim.Adam([flat_params], lr=args.learning_rate, eps=1e-5, fused=True)  # one kernel for all
     if resuming and len(state["optimizer"]["param_groups"][0]["params"]) == 1:
-        optimizer.load_state_dict(to_torch_tree(state["optimizer"], int_keys=True))
+        optimizer.load_state_dict(runs.to_torch_tree(state["optimizer"], int_keys=True))
     elif resuming:  # a checkpoint of the script before flat parameters: one Adam state per parameter
         print("agent.ckpt holds an optimizer state per parameter (an older version of this script): Adam restarts")
 
@@ -384,36 +376,18 @@ if __name__ == "__main__":
     write_run_record(False)
 
     def save_checkpoint():
-        save_state({"agent": to_numpy_tree(agent.state_dict()), "optimizer": to_numpy_tree(optimizer.state_dict()),
-                    "obs_mean": obs_rms.mean, "obs_var": obs_rms.var, "obs_count": float(obs_rms.count),
-                    "return_mean": return_rms.mean, "return_var": return_rms.var, "return_count": float(return_rms.count),
-                    "global_step": global_step, "student_resets": student_resets}, run_dir / "agent.ckpt")
-        if teacher is not None:
-            shared_teacher.save(run_dir / "teacher.ckpt")
-        np.savez(run_dir / "episodes.npz", step=np.array(episodes["step"], dtype=np.int64),
-                 task=np.array(episodes["task"], dtype=np.float64).reshape(-1, task_space.dim),
-                 **{"return": np.array(episodes["return"], dtype=np.float64)},
-                 length=np.array(episodes["length"], dtype=np.int64))
+        folder.save({"agent": runs.to_numpy_tree(agent.state_dict()),
+                     "optimizer": runs.to_numpy_tree(optimizer.state_dict()),
+                     "obs_mean": obs_rms.mean, "obs_var": obs_rms.var, "obs_count": float(obs_rms.count),
+                     "return_mean": return_rms.mean, "return_var": return_rms.var, "return_count": float(return_rms.count),
+                     "global_step": global_step, "student_resets": student_resets}, shared_teacher)
 
-    def run_evaluation():
-        mean, std = obs_rms.mean.copy(), np.sqrt(obs_rms.var + epsilon)
+    def run_evaluation():  # the standard test set on the standard env (no --task-bounds, no --challenge)
+        policy = make_eval_policy(agent, obs_rms.mean, obs_rms.var, epsilon)
+        return folder.evaluate(policy, args, settings, global_step, writer)
 
-        def policy(obs):  # deterministic: the Gaussian's mean, on frozen normalisation statistics
-            x = torch.as_tensor(np.clip((obs - mean) / std, -10, 10), dtype=torch.float32)
-            with torch.inference_mode():
-                return np.clip(agent.actor_mean(x).numpy(), -1, 1)
-
-        tasks = cg.test_set(args.env_id, body=args.body)
-        tasks = tasks[: args.eval_tasks] if args.eval_tasks else tasks
-        result = cg.evaluate(policy, args.env_id, test_set=tasks, body=args.body, num_envs=min(10, len(tasks)),
-                             max_episode_steps=args.eval_max_steps, seed=10_000)
-        evals.append({"step": global_step, **result.to_dict()})
-        (run_dir / "eval.json").write_text(json.dumps(evals))
-        writer.add_scalar("eval/mastered", result.mastered, global_step)
-        writer.add_scalar("eval/mean_return", float(result.mean_returns.mean()), global_step)
-        return result
-
-    # storage: preallocated numpy buffers; the update reads them through torch.from_numpy (no copies)
+    # ALGO Logic: Storage setup
+    # preallocated numpy buffers; the update reads them through torch.from_numpy (no copies)
     obs = np.zeros((args.num_steps, args.num_envs, obs_dim), dtype=np.float32)
     actions = np.zeros((args.num_steps, args.num_envs, act_dim), dtype=np.float32)
     logprobs = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
@@ -426,6 +400,8 @@ if __name__ == "__main__":
     num_iterations = max(1, args.total_timesteps // batch_size)
     start_iteration = global_step // batch_size + 1
     next_eval = (global_step // args.eval_every + 1) * args.eval_every if args.eval_every else None
+
+    # TRY NOT TO MODIFY: start the game
     raw_obs, current_task = envs.reset(seed=args.seed + start_iteration)  # current_task: the task each env is playing
     current_task = np.array(current_task, dtype=np.float64)
     next_obs, next_done = normalize_obs(raw_obs), np.zeros(args.num_envs, dtype=np.float32)
@@ -461,10 +437,7 @@ if __name__ == "__main__":
             episode_length += 1
             for i in np.flatnonzero(done):  # episode over; env i has already started its next one (SAME_STEP)
                 ret, length = float(episode_return[i]), int(episode_length[i])
-                episodes["step"].append(global_step)
-                episodes["task"].append(current_task[i].copy())
-                episodes["return"].append(ret)
-                episodes["length"].append(length)
+                folder.add_episode(global_step, current_task[i], ret, length)
                 writer.add_scalar("charts/episodic_return", ret, global_step)
                 writer.add_scalar("charts/episodic_length", length, global_step)
                 last_return = ret
@@ -472,7 +445,7 @@ if __name__ == "__main__":
                 sampled_tasks.append(current_task[i].copy())
             episode_return[done], episode_length[done] = 0.0, 0
 
-        # bootstrap value, GAE (numpy)
+        # bootstrap value if not done (GAE, in numpy)
         with torch.inference_mode():
             next_value = agent.get_value(torch.from_numpy(next_obs)).numpy().reshape(-1)
         advantages = np.zeros_like(rewards)
@@ -606,8 +579,8 @@ if __name__ == "__main__":
     print(f"{args.teacher} on {args.env_id} ({args.body}), {global_step} steps: "
           f"{100 * result.mastered:.1f}% of {len(result.tasks)} test tasks mastered "
           f"(mean test return {result.mean_returns.mean():.1f})")
-    if teacher is not None and len(episodes["task"]) >= 20:  # what the curriculum did
-        tasks_played, tenth = np.array(episodes["task"]), max(1, len(episodes["task"]) // 10)
+    if teacher is not None and len(folder.episodes["task"]) >= 20:  # what the curriculum did
+        tasks_played, tenth = np.array(folder.episodes["task"]), max(1, len(folder.episodes["task"]) // 10)
         first, last = tasks_played[:tenth].mean(axis=0), tasks_played[-tenth:].mean(axis=0)
         moved = ", ".join(f"{n} {a:.2f} -> {b:.2f}" for n, a, b in zip(task_space.names, first, last))
         print(f"curriculum: {len(tasks_played)} episodes; mean task of the first and last tenth: {moved}"

@@ -15,6 +15,7 @@ Run:  python baselines/sac_continuous_action.py --teacher alp-gmm --total-timest
       python baselines/sac_continuous_action.py --teacher alp-gmm --teacher-options preset=teachmyagent \
           --task-bounds 0 9 0 6
       python baselines/sac_continuous_action.py --resume runs/<run folder>
+      python examples/watch_agent.py runs/<run folder> --video walker.mp4   (the trained agent)
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ from tqdm import tqdm
 
 import curriculum_gym as cg
 from curriculum_gym import runs
-from curriculum_gym.checkpoint import load_state, save_state
-from curriculum_gym.runs import env_kwargs, make_run_teacher, resolve_settings, settings_from_run
+from curriculum_gym.checkpoint import load_state
+from curriculum_gym.runs import RunFolder, env_kwargs, make_run_teacher, resolve_settings, settings_from_run
 
 
 @dataclass
@@ -52,11 +53,12 @@ class Args:
     body: str = "default"
     """walker body: default, short, quadru"""
     teacher: str = "alp-gmm"
-    """alp-gmm, random, riac, covar-gmm, adr, oracle, or none (a fixed task, see --task)"""
+    """alp-gmm, random, riac, covar-gmm, adr, oracle, or none: no teacher, the env draws every episode's task
+    uniformly from the task space (domain randomisation), or plays --task"""
     teacher_options: tuple[str, ...] = ()
     """the teacher's options as key=value (numbers, true/false, JSON lists), e.g. fit_rate=150 random_task_ratio=0.05, or preset=teachmyagent"""
     task: tuple[float, ...] = ()
-    """with --teacher none only: the task to train on (default: the easy corner of the space)"""
+    """with --teacher none only: train on this one task (without it: a task drawn uniformly every episode)"""
     task_bounds: tuple[float, ...] = ()
     """training task bounds, low high per parameter (e.g. 0 9 0 6: stump height up to 9); evaluation stays on the standard test set"""
     challenge: str = ""
@@ -92,7 +94,7 @@ class Args:
     progress: bool = True
     """show a progress bar"""
     plots: bool = True
-    """draw the run's plots at the end (curriculum.png, mastered.png, test_returns.png)"""
+    """draw the run's plots at the end (curriculum.png, training_returns.png, mastered.png, test_returns.png)"""
 
     # SAC
     buffer_size: int = 1_000_000
@@ -198,12 +200,12 @@ class Student:
                 "actor_optimizer": self.actor_optimizer, "a_optimizer": self.a_optimizer}
 
     def state_dict(self) -> dict[str, Any]:
-        return {**{name: to_numpy_tree(part.state_dict()) for name, part in self.parts().items()},
+        return {**{name: runs.to_numpy_tree(part.state_dict()) for name, part in self.parts().items()},
                 "log_alpha": self.log_alpha.detach().numpy().copy()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         for name, part in self.parts().items():
-            part.load_state_dict(to_torch_tree(state[name], int_keys=name.endswith("optimizer")))
+            part.load_state_dict(runs.to_torch_tree(state[name], int_keys=name.endswith("optimizer")))
         with torch.no_grad():
             self.log_alpha.copy_(torch.as_tensor(state["log_alpha"]))
 
@@ -232,25 +234,14 @@ class ReplayBuffer:
                 torch.as_tensor(self.rewards[idx]), torch.as_tensor(self.dones[idx]))
 
 
-def to_numpy_tree(obj):
-    """torch state dicts -> nested dicts of numpy arrays and JSON values (string keys), for save_state."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().cpu().numpy()
-    if isinstance(obj, dict):
-        return {str(k): to_numpy_tree(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_numpy_tree(v) for v in obj]
-    return obj
+def make_eval_policy(actor: Actor):
+    """The policy evaluated (and watched, examples/watch_agent.py): deterministic, tanh of the Gaussian's mean."""
 
+    def policy(obs):  # one observation or a batch; draws no random numbers
+        with torch.no_grad():
+            return torch.tanh(actor(torch.as_tensor(obs, dtype=torch.float32))[0]).numpy()
 
-def to_torch_tree(obj, int_keys=False):
-    if isinstance(obj, np.ndarray):
-        return torch.from_numpy(obj.copy())
-    if isinstance(obj, dict):
-        return {(int(k) if int_keys and k.isdigit() else k): to_torch_tree(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [to_torch_tree(v) for v in obj]
-    return obj
+    return policy
 
 
 if __name__ == "__main__":
@@ -270,6 +261,7 @@ if __name__ == "__main__":
     writer = SummaryWriter(str(run_dir))
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in asdict(args).items()))
 
+    # TRY NOT TO MODIFY: seeding
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -282,7 +274,7 @@ if __name__ == "__main__":
     def write_run_record(finished: bool, step: int) -> None:
         runs.write_run_record(run_dir, "sac", args, settings, teacher, finished, step)
 
-    # NEXT_STEP autoreset (Gymnasium 1.x): the step after a done only resets that env; it is not stored
+    # env setup: NEXT_STEP autoreset (Gymnasium 1.x): the step after a done only resets that env; it is not stored
     envs = gym.vector.SyncVectorEnv([make_env(args, teacher, i, run_dir) for i in range(args.num_envs)],
                                     autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
     envs = gym.wrappers.vector.RecordEpisodeStatistics(envs)
@@ -290,49 +282,28 @@ if __name__ == "__main__":
     envs.single_action_space.seed(args.seed)
     target_entropy = -float(act_dim)
 
-    student = Student(obs_dim, act_dim, args)
-    global_step, student_resets, evals = 0, 0, []
-    episodes = {"step": [], "task": [], "return": [], "length": []}
+    student = Student(obs_dim, act_dim, args)  # (with the automatic entropy tuning's log_alpha)
+    global_step, student_resets = 0, 0
+    folder = RunFolder(run_dir, task_space.dim)  # episodes.npz, eval.json, agent.ckpt, teacher.ckpt
     if resuming:
         state = load_state(run_dir / "agent.ckpt")
         student.load_state_dict(state)
         global_step, student_resets = int(state["global_step"]), int(state.get("student_resets", 0))
-        evals = json.loads((run_dir / "eval.json").read_text()) if (run_dir / "eval.json").exists() else []
-        evals = [e for e in evals if e["step"] <= global_step]  # an evaluation after the checkpoint is redone
-        with np.load(run_dir / "episodes.npz", allow_pickle=False) as f:
-            episodes = {k: [v for v, at in zip(f[k], f["step"]) if at <= global_step] for k in episodes}
+        folder.resume(global_step)  # an episode or evaluation after the checkpoint is redone
     alpha = student.alpha()
     write_run_record(False, global_step)
 
     def save_checkpoint():
-        save_state({**student.state_dict(), "global_step": global_step, "student_resets": student_resets},
-                   run_dir / "agent.ckpt")
-        if teacher is not None:
-            teacher.save(run_dir / "teacher.ckpt")
-        np.savez(run_dir / "episodes.npz", step=np.array(episodes["step"], dtype=np.int64),
-                 task=np.array(episodes["task"], dtype=np.float64).reshape(-1, task_space.dim),
-                 **{"return": np.array(episodes["return"], dtype=np.float64)},
-                 length=np.array(episodes["length"], dtype=np.int64))
+        folder.save({**student.state_dict(), "global_step": global_step, "student_resets": student_resets}, teacher)
 
-    def run_evaluation():
-        """The standard test set on the standard env (no --task-bounds, no --challenge)."""
-        def policy(obs):  # deterministic: tanh of the Gaussian's mean
-            with torch.no_grad():
-                return student.actor.get_action(torch.as_tensor(obs, dtype=torch.float32))[2].numpy()
-
-        tasks = cg.test_set(args.env_id, body=args.body)
-        tasks = tasks[: args.eval_tasks] if args.eval_tasks else tasks
-        result = cg.evaluate(policy, args.env_id, test_set=tasks, body=args.body, num_envs=min(10, len(tasks)),
-                             max_episode_steps=args.eval_max_steps, seed=10_000)
-        evals.append({"step": global_step, **result.to_dict()})
-        (run_dir / "eval.json").write_text(json.dumps(evals))
-        writer.add_scalar("eval/mastered", result.mastered, global_step)
-        writer.add_scalar("eval/mean_return", float(result.mean_returns.mean()), global_step)
-        return result
+    def run_evaluation():  # the standard test set on the standard env (no --task-bounds, no --challenge)
+        return folder.evaluate(make_eval_policy(student.actor), args, settings, global_step, writer)
 
     stop = []  # a SIGTERM (e.g. benchmarks/learning.py's time limit) ends the run at the next step, with a checkpoint
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     rb = ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim)
+
+    # TRY NOT TO MODIFY: start the game
     obs, infos = envs.reset(seed=args.seed + global_step)
     current_task = np.array(infos["task"], dtype=np.float64)
     autoreset = np.zeros(args.num_envs, dtype=bool)
@@ -342,31 +313,38 @@ if __name__ == "__main__":
     bar = tqdm(total=args.total_timesteps, initial=global_step, unit="step", disable=not args.progress, dynamic_ncols=True)
 
     while global_step < args.total_timesteps and not stop:
+        # ALGO LOGIC: put action logic here
         if global_step < learning_starts:
             actions = np.array([envs.single_action_space.sample() for _ in range(args.num_envs)])
         else:
             with torch.no_grad():
                 actions = student.actor.get_action(torch.as_tensor(obs, dtype=torch.float32))[0].numpy()
+
+        # TRY NOT TO MODIFY: execute the game and log data.
         next_obs, rewards, terminations, truncations, infos = envs.step(actions)
         global_step += args.num_envs
+
+        # TRY NOT TO MODIFY: save data to replay buffer (NEXT_STEP autoreset: skip the step that only resets)
         for i in range(args.num_envs):
             if autoreset[i]:  # this env was just reset: no transition; its new task is in infos
                 current_task[i] = infos["task"][i]
             else:
                 rb.add(obs[i], next_obs[i], actions[i], rewards[i], terminations[i])
+
+        # TRY NOT TO MODIFY: record rewards for plotting purposes
         done = np.logical_or(terminations, truncations)
         for i in np.flatnonzero(done):
             ret, length = float(infos["episode"]["r"][i]), int(infos["episode"]["l"][i])
-            episodes["step"].append(global_step)
-            episodes["task"].append(current_task[i].copy())
-            episodes["return"].append(ret)
-            episodes["length"].append(length)
+            folder.add_episode(global_step, current_task[i], ret, length)
             writer.add_scalar("charts/episodic_return", ret, global_step)
             writer.add_scalar("charts/episodic_length", length, global_step)
             last_return = ret
         autoreset = done
+
+        # TRY NOT TO MODIFY: CRUCIAL step easy to overlook
         obs = next_obs
 
+        # ALGO LOGIC: training.
         if global_step > learning_starts:
             s = student
             b_obs, b_actions, b_next_obs, b_rewards, b_dones = rb.sample(args.batch_size, rng)
@@ -382,8 +360,8 @@ if __name__ == "__main__":
             qf_loss.backward()
             s.q_optimizer.step()
 
-            if global_step % args.policy_frequency == 0:  # delayed policy updates, as in TD3
-                for _ in range(args.policy_frequency):
+            if global_step % args.policy_frequency == 0:  # TD 3 Delayed update support
+                for _ in range(args.policy_frequency):  # compensate for the delay by doing 'policy_frequency' updates
                     pi, log_pi, _ = s.actor.get_action(b_obs)
                     min_q_pi = torch.min(s.qf1(b_obs, pi), s.qf2(b_obs, pi))
                     actor_loss = ((alpha * log_pi) - min_q_pi).mean()
@@ -399,6 +377,7 @@ if __name__ == "__main__":
                         s.a_optimizer.step()
                         alpha = s.alpha()
 
+            # update the target networks
             if global_step % args.target_network_frequency == 0:
                 for net, target in ((s.qf1, s.qf1_target), (s.qf2, s.qf2_target)):
                     for p, tp in zip(net.parameters(), target.parameters()):

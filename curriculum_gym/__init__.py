@@ -6,13 +6,14 @@ Importing the package registers its Gymnasium IDs (``StumpTracks-v0``, ``Hexagon
 from curriculum_gym import plotting  # matplotlib is imported only when a plot is drawn
 from curriculum_gym.challenges import CHALLENGES, Challenge, RuggedMapping, get_challenge
 from curriculum_gym.envs import BODIES, WalkerTracksEnv
-from curriculum_gym.evaluation import EvaluationResult, evaluate, test_set
+from curriculum_gym.evaluation import EvaluationResult, evaluate, load_test_set, test_set
+from curriculum_gym.protocols import TaskEnv, TeacherLike, TeacherProtocol
 from curriculum_gym.registration import register_envs
 from curriculum_gym.sharing.server import TeacherHandle, serve
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers import TEACHERS, Teacher, load_teacher, make_teacher
-from curriculum_gym.wrappers import TeacherWrapper
-from curriculum_gym.wrappers.teacher_wrapper import CurriculumWarning
+from curriculum_gym.wrappers import TaskObservation, TeacherWrapper
+from curriculum_gym.wrappers.episodes import CurriculumWarning
 
 __version__ = "0.1.0"
 
@@ -38,15 +39,20 @@ __all__ = [
     "ParallelTeacherWrapper",
     "RuggedMapping",
     "TEACHERS",
+    "TaskEnv",
+    "TaskObservation",
     "TaskSpace",
     "Teacher",
     "TeacherHandle",
+    "TeacherLike",
+    "TeacherProtocol",
     "TeacherWrapper",
     "WalkerTracksEnv",
     "__version__",
     "evaluate",
     "get_challenge",
     "load_teacher",
+    "load_test_set",
     "make_teacher",
     "plotting",
     "serve",

@@ -2,23 +2,25 @@
 
 A challenge changes what the teacher faces, never what the student is evaluated
 on: evaluation stays on the standard test set (Stump Tracks' default bounds
-[0, 3] x [0, 6], no rugged mapping; ``cg.test_set("StumpTracks-v0")``).
+[0, 3] x [0, 6], no rugged mapping; ``cg.load_test_set("StumpTracks-v0")``).
 
-======================  =====================================================================
-name                    what it changes
-======================  =====================================================================
-``default``             nothing: the standard setting
-``mostly-unfeasible``   stump height bounds [0, 9]: most of the space cannot be learned
-``mostly-trivial``      stump height bounds [-3, 3]: every negative height gives the minimum
-                        (0.05 TERRAIN_STEP high) stumps, so half the space is trivial
-``rugged-difficulty``   each task dimension cut into 4 equal intervals, permuted with a
-                        fixed seed (:class:`RuggedMapping`): the env maps the teacher's task
-                        before building the terrain, so difficulty is not monotonic
-``forgetting-student``  the learner is re-initialised every 7 M of 20 M steps (35 % of the
-                        budget) while the teacher keeps its state; learner-side, given as data
-``robustness-short``    the ``short`` body (robustness to students); learner-side otherwise
-``robustness-quadru``   the ``quadru`` body (robustness to students); learner-side otherwise
-======================  =====================================================================
+============================  =====================================================================
+name                          what it changes
+============================  =====================================================================
+``default``                   nothing: the standard setting
+``mostly-unfeasible``         stump height bounds [0, 9]: most of the space cannot be learned
+``mostly-trivial``            stump height bounds [-3, 3]: every negative height gives the minimum
+                              (0.05 TERRAIN_STEP high) stumps, so half the space is trivial
+``rugged-difficulty``         each task dimension cut into 4 equal intervals, permuted with a
+                              fixed seed (:class:`RuggedMapping`): the env maps the teacher's task
+                              before building the terrain, so difficulty is not monotonic
+``forgetting-student``        the learner is re-initialised every 7 M of 20 M steps (35 % of the
+                              budget) while the teacher keeps its state; learner-side, given as data
+``robustness-short``          the ``short`` body (robustness to students); learner-side otherwise
+``robustness-quadru``         the ``quadru`` body (robustness to students); learner-side otherwise
+``robustness-spider``         TeachMyAgent's ``spider`` body, as its robustness challenge trains it
+``robustness-small-bipedal``  TeachMyAgent's ``small_bipedal`` body, likewise
+============================  =====================================================================
 
 ``gym.make("StumpTracks-v0", challenge=name)`` applies the env-side part (task
 bounds, rugged mapping, body); the learner-side part (``reset_student_every``,
@@ -259,6 +261,8 @@ CHALLENGES: Mapping[str, Challenge] = MappingProxyType({c.name: c for c in (
               reset_student_every=7_000_000 / PAPER_TRAINING_STEPS),
     Challenge("robustness-short", "a student with the short-legged body", body="short"),
     Challenge("robustness-quadru", "a student with the four-legged body", body="quadru"),
+    Challenge("robustness-spider", "a student with TeachMyAgent's spider body", body="spider"),
+    Challenge("robustness-small-bipedal", "a student with TeachMyAgent's small biped", body="small_bipedal"),
 )})
 
 

@@ -9,7 +9,8 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="curriculum-gym", description="curriculum-gym tools")
     sub = parser.add_subparsers(dest="command", required=True)
-    plot = sub.add_parser("plot", help="draw the curriculum, %% mastered and test returns of a run folder")
+    plot = sub.add_parser("plot", help="draw the curriculum, training returns, %% mastered and test returns of a run "
+                                       "folder (PPO, SAC or multi-walker PPO)")
     plot.add_argument("run_dir")
     plot.add_argument("--dims", type=int, nargs=2, default=(0, 1), metavar=("I", "J"),
                       help="the two task parameters to project on (indices, default 0 1)")
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
                 pairs = [args.task_bounds[k:k + 2] for k in range(0, len(args.task_bounds), 2)]
                 space = run_task_space(args.run_dir).with_bounds(pairs)
             paths = plot_run(args.run_dir, dims=args.dims, task_space=space)
-        except (FileNotFoundError, ValueError) as exc:
+        except (FileNotFoundError, ValueError, ImportError) as exc:
             print(f"curriculum-gym plot: {exc}", file=sys.stderr)
             return 2
         if not paths:

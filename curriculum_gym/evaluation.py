@@ -1,12 +1,15 @@
 """Fixed test sets and the "% mastered" evaluation (Portelas et al., CoRL 2019).
 
 A test set is a fixed array of tasks (n, dim), generated once from a documented
-seed and shipped with the package as JSON (``curriculum_gym/test_sets/``);
-``generate_test_set`` regenerates it, and a test checks both agree.
+seed and shipped with the package as JSON (``curriculum_gym/test_sets/``):
+``load_test_set`` reads it, ``generate_test_set`` regenerates it, and a test checks
+both agree. ``evaluate`` runs a policy on every task; an episode counts as mastered
+at the env's ``mastery_threshold`` (230 for the walker tracks).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import warnings
@@ -19,6 +22,8 @@ import gymnasium as gym
 import numpy as np
 
 from curriculum_gym.envs.bodies import get_body
+from curriculum_gym.registration import REWARD_THRESHOLD
+from curriculum_gym.wrappers.task_observation import TaskObservation
 
 #: (env_id, kind) -> how the set is made. "uniform": n tasks from default_rng(seed).uniform
 #: over the default bounds; "grid": a grid of n_per_dim values per dimension, bounds included.
@@ -28,7 +33,8 @@ TEST_SETS: dict[tuple[str, str], dict[str, Any]] = {
     ("HexagonTracks-v0", "uniform"): {"method": "uniform", "n": 50, "seed": 2019},
 }
 DEFAULT_KIND = "uniform"
-MASTERY_THRESHOLD = 230.0
+#: the walker tracks' mastery threshold (``WalkerTracksEnv.mastery_threshold``); ``evaluate`` reads the env's own
+MASTERY_THRESHOLD = REWARD_THRESHOLD
 
 
 def _file_name(env_id: str, kind: str) -> str:
@@ -45,25 +51,35 @@ def generate_test_set(env_id: str, kind: str = DEFAULT_KIND) -> np.ndarray:
     return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, space.dim)
 
 
-def test_set(env_id: str, kind: str = DEFAULT_KIND, body: str = "default") -> np.ndarray:
-    """The fixed test tasks of ``env_id``: ``kind="uniform"`` (50 tasks) or ``"grid"`` (Stump Tracks, 10x10).
+def load_test_set(env_id: str, kind: str = DEFAULT_KIND) -> np.ndarray:
+    """The fixed test tasks of ``env_id``, shape (n, dim): ``"uniform"`` (50) or ``"grid"`` (Stump Tracks, 10x10).
 
-    The tasks do not depend on ``body``; it is accepted so that calls name the
-    full evaluation setting, and checked.
+    The same tasks serve every body. Read from the file shipped with the package
+    (:func:`generate_test_set` regenerates it).
+
+    Example:
+        >>> import curriculum_gym as cg
+        >>> cg.load_test_set("StumpTracks-v0").shape
+        (50, 2)
+        >>> cg.load_test_set("StumpTracks-v0", "grid")[-1].tolist()   # stump height 3, spacing 6
+        [3.0, 6.0]
     """
-    return _shipped_test_set(env_id, kind, body)
-
-
-test_set.__test__ = False  # not a pytest test, despite its name
-
-
-def _shipped_test_set(env_id: str, kind: str, body: str) -> np.ndarray:
-    get_body(body)
     env_id = env_id.split(":")[-1]
     _recipe(env_id, kind)
     text = resources.files("curriculum_gym").joinpath("test_sets", _file_name(env_id, kind)).read_text()
     doc = json.loads(text)
     return np.array(doc["tasks"], dtype=np.float64)
+
+
+def test_set(env_id: str, kind: str = DEFAULT_KIND, body: str = "default") -> np.ndarray:
+    """Deprecated: use :func:`load_test_set` (``body`` is checked and ignored: every body has the same tasks)."""
+    warnings.warn("cg.test_set is deprecated; use cg.load_test_set(env_id, kind) (its tasks are the same for every "
+                  "body, so it takes no body)", DeprecationWarning, stacklevel=2)
+    get_body(body)
+    return load_test_set(env_id, kind)
+
+
+test_set.__test__ = False  # the deprecated name starts with "test": not a pytest test
 
 
 def _recipe(env_id: str, kind: str) -> dict[str, Any]:
@@ -112,19 +128,55 @@ class SupportsPredict(Protocol):
 Policy = Callable[[np.ndarray], Any] | SupportsPredict
 
 
+def _positional_deprecated(n_positional: int, names: tuple[str, ...]) -> Callable[[Callable[..., Any]], Any]:
+    """Let the keyword-only ``names`` still be passed by position after the first ``n_positional``, with a warning."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if len(args) > n_positional:
+                extra = args[n_positional:]
+                if len(extra) > len(names):
+                    raise TypeError(f"{fn.__name__}() takes {n_positional} positional arguments, then keywords "
+                                    f"({', '.join(names)}, ...); got {len(args)} positional arguments")
+                given = names[: len(extra)]
+                twice = [name for name in given if name in kwargs]
+                if twice:
+                    raise TypeError(f"{fn.__name__}() got multiple values for argument {twice[0]!r}")
+                warnings.warn(f"passing {', '.join(given)} to {fn.__name__}() by position is deprecated; pass "
+                              f"{'it' if len(given) == 1 else 'them'} by keyword ({given[0]}=...)",
+                              DeprecationWarning, stacklevel=2)
+                kwargs.update(zip(given, extra))
+                args = args[:n_positional]
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@_positional_deprecated(2, ("test_set", "episodes_per_task", "num_envs", "body", "threshold", "seed",
+                            "max_episode_steps", "batched"))
 def evaluate(
     policy: Policy,
     env_id: str,
+    *,
     test_set: np.ndarray | None = None,
     episodes_per_task: int = 1,
     num_envs: int = 8,
-    body: str = "default",
-    threshold: float = MASTERY_THRESHOLD,
+    body: str | None = None,
+    threshold: float | None = None,
     seed: int = 0,
     max_episode_steps: int | None = None,
     batched: bool | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+    task_in_obs: bool = False,
 ) -> EvaluationResult:
     """Run ``policy`` on every test task; returns per-task returns and the fraction mastered.
+
+    Episode k of task i runs in ``gym.make(env_id, body=body, **env_kwargs)`` from
+    ``reset(seed=seed + i * episodes_per_task + k, options={"task": task})``; a task is
+    mastered when the mean return of its episodes reaches ``threshold``.
 
     Args:
         policy: one of
@@ -137,18 +189,28 @@ def evaluate(
             deterministic version of any other agent (e.g. the Gaussian's mean). Recurrent
             policies are refused: no state is carried from step to step.
         env_id: a registered ID (``"StumpTracks-v0"``, ...).
-        test_set: tasks (n, dim); default ``cg.test_set(env_id)``. Pass a few rows for a quick check.
+        test_set: tasks (n, dim); default ``cg.load_test_set(env_id)``. Pass a few rows for a quick check.
         episodes_per_task: episodes per task; a task is mastered when their mean return >= ``threshold``.
         num_envs: episodes run side by side (a batched policy is called on their batch).
+        body: the walker's body (``"default"``, ``"short"``, ``"quadru"``); the same as
+            ``env_kwargs={"body": ...}``.
+        threshold: the mastery threshold; default: the env's ``mastery_threshold`` (230).
         seed: episode k of task i is reset with seed ``seed + i * episodes_per_task + k``.
         max_episode_steps: cut episodes at this length (default: the ID's, 2000).
         batched: ``True``: ``policy`` takes a batch; ``False``: one observation at a time;
             ``None`` (default): found at the first step, by calling it on the batch and, if
             that fails or gives the wrong shape, on one observation.
+        env_kwargs: more keyword arguments of ``gym.make`` for the evaluation envs.
+        task_in_obs: append the normalised task to the observations (a
+            :class:`~curriculum_gym.TaskObservation`), as for a policy trained with
+            ``gym.make(ID, ..., task_in_obs=True)``.
+
+    Parameters after ``env_id`` are keyword-only; passing them by position still works,
+    with a ``DeprecationWarning``.
 
     Raises:
         TypeError: ``policy`` is neither callable nor has a ``predict`` method, or returns
-            something that is not an array of numbers.
+            something that is not an array of numbers; an argument has the wrong type.
         ValueError: ``policy``'s actions have the wrong shape or are not finite (the message
             gives the shapes expected and received), or an argument is out of range.
 
@@ -156,33 +218,44 @@ def evaluate(
         >>> import numpy as np, curriculum_gym as cg
         >>> result = cg.evaluate(lambda obs: np.zeros((len(obs), 4)), "StumpTracks-v0",
         ...                      test_set=[[0.5, 3.0]], max_episode_steps=50)
-        >>> result.mastered
-        0.0
+        >>> result.mastered, result.threshold
+        (0.0, 230.0)
         >>> result = cg.evaluate(lambda o: np.zeros(4), "StumpTracks-v0",     # one observation -> one action
         ...                      test_set=[[0.5, 3.0]], max_episode_steps=50)
         >>> result.lengths.tolist()
         [[50]]
+        >>> seen = []                                                          # a policy that sees the task
+        >>> result = cg.evaluate(lambda o: seen.append(o[-2:]) or np.zeros(4), "StumpTracks-v0", batched=False,
+        ...                      test_set=[[1.5, 3.0]], max_episode_steps=5, task_in_obs=True)
+        >>> seen[0].tolist()
+        [0.5, 0.5]
     """
     if batched is not None and not isinstance(batched, bool):
         raise TypeError(f"batched must be True, False or None (detect); got {type(batched).__name__} {batched!r}")
+    if not isinstance(task_in_obs, (bool, np.bool_)):
+        raise TypeError(f"task_in_obs must be a bool; got {type(task_in_obs).__name__} {task_in_obs!r}")
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number))):
+        raise TypeError(f"threshold must be a real number or None (the env's); got {threshold!r}")
     call, from_predict = _as_callable(policy)
-    tasks = np.asarray(_shipped_test_set(env_id, DEFAULT_KIND, body) if test_set is None else test_set, dtype=np.float64)
+    tasks = np.asarray(load_test_set(env_id, DEFAULT_KIND) if test_set is None else test_set, dtype=np.float64)
     if tasks.ndim != 2 or len(tasks) == 0:
         raise ValueError(f"test_set must be a non-empty array of tasks (n, dim); got shape {tasks.shape}")
     if isinstance(episodes_per_task, bool) or not isinstance(episodes_per_task, int) or episodes_per_task < 1:
         raise ValueError(f"episodes_per_task must be an integer >= 1; got {episodes_per_task!r}")
     if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
         raise ValueError(f"num_envs must be an integer >= 1; got {num_envs!r}")
-    kwargs: dict[str, Any] = {"body": body}
-    if max_episode_steps is not None:
-        kwargs["max_episode_steps"] = max_episode_steps
+    kwargs = _env_kwargs(env_kwargs, body=body, max_episode_steps=max_episode_steps)
     jobs = [(i, k) for i in range(len(tasks)) for k in range(episodes_per_task)]
-    envs = [gym.make(env_id, **kwargs) for _ in range(min(num_envs, len(jobs)))]
+    envs = [_make_env(env_id, kwargs, task_in_obs) for _ in range(min(num_envs, len(jobs)))]
     space = envs[0].unwrapped.task_space
     for t in tasks:
         space.validate(t)  # every task is checked before any episode runs
+    if threshold is None:
+        threshold = getattr(envs[0].unwrapped, "mastery_threshold", None)
+        if threshold is None:
+            raise ValueError(f"{env_id} has no mastery_threshold: pass threshold= (the return that counts as mastered)")
     act_shape = tuple(envs[0].action_space.shape)
-    actor = _Actor(call, from_predict, batched, act_shape, f"{env_id} with body {body!r}")
+    actor = _Actor(call, from_predict, batched, act_shape, f"{env_id} with body {kwargs.get('body', 'default')!r}")
     returns = np.zeros((len(tasks), episodes_per_task))
     lengths = np.zeros((len(tasks), episodes_per_task), dtype=np.int64)
     queue = list(reversed(jobs))
@@ -214,6 +287,39 @@ def evaluate(
         for env in envs:
             env.close()
     return EvaluationResult(tasks, returns, float(threshold), lengths)
+
+
+def _env_kwargs(env_kwargs: dict[str, Any] | None, **named: Any) -> dict[str, Any]:
+    """``env_kwargs`` and the named arguments given (not None) as one dict; a value given both ways must agree."""
+    if env_kwargs is None:
+        env_kwargs = {}
+    if not isinstance(env_kwargs, dict):
+        raise TypeError(f"env_kwargs must be a dict of gym.make keyword arguments; got {type(env_kwargs).__name__}")
+    kwargs = dict(env_kwargs)
+    for name, value in named.items():
+        if value is None:
+            continue
+        if name in kwargs and kwargs[name] != value:
+            raise ValueError(f"{name}={value!r} and env_kwargs[{name!r}]={kwargs[name]!r} disagree: give one")
+        kwargs[name] = value
+    if kwargs.get("task") is not None:
+        raise ValueError("env_kwargs must not fix the task: evaluate() runs every task of test_set")
+    return kwargs
+
+
+def _make_env(env_id: str, kwargs: dict[str, Any], task_in_obs: bool) -> gym.Env:
+    env = gym.make(env_id, **kwargs)
+    if task_in_obs and not _has_wrapper(env, TaskObservation):  # env_kwargs may have asked for it already
+        env = TaskObservation(env)
+    return env
+
+
+def _has_wrapper(env: Any, kind: type) -> bool:
+    while env is not None:
+        if isinstance(env, kind):
+            return True
+        env = getattr(env, "env", None)
+    return False
 
 
 # ------------------------------------------------------------------ policies

@@ -2,10 +2,13 @@
 
 Registered on ``import curriculum_gym``; ``gym.make("curriculum_gym:StumpTracks-v0")``
 imports the package first, so ID-only scripts work too. Every ID takes
-``teacher=`` (a Teacher, a teacher name or a shared handle), ``teacher_options=``
-(a dict, with a teacher name) and ``task_in_obs=``, which wrap the env in a
-:class:`~curriculum_gym.TeacherWrapper`, or ``task=`` for a fixed task, and
-``challenge=`` (a name of :data:`curriculum_gym.challenges.CHALLENGES`).
+``teacher=`` (a Teacher, a teacher name or a shared handle) and ``teacher_options=``
+(a dict, with a teacher name), which wrap the env in a
+:class:`~curriculum_gym.TeacherWrapper`, or ``task=`` for a fixed task;
+``task_in_obs=True`` (a :class:`~curriculum_gym.TaskObservation` around the env, under
+the teacher wrapper) and ``challenge=`` (a name of
+:data:`curriculum_gym.challenges.CHALLENGES`). ``spec.reward_threshold`` is the return
+at which an episode counts as mastered (230).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sys
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 
 from curriculum_gym.challenges import Challenge, challenge_env_kwargs
 from curriculum_gym.envs.walker import WalkerTracksEnv
@@ -24,6 +28,8 @@ WALKER_IDS: dict[str, dict[str, Any]] = {
     "HexagonTracks-v0": {"track": "hexagons"},
 }
 MAX_EPISODE_STEPS = 2000
+#: the spec's ``reward_threshold``: an episode with at least this return is mastered (the env's own constant)
+REWARD_THRESHOLD = float(getattr(WalkerTracksEnv, "mastery_threshold", 230.0))
 ENTRY_POINT = "curriculum_gym.registration:make_walker"
 
 #: Multi-env constructors whose sub-envs should share one teacher built from a name:
@@ -45,6 +51,9 @@ def make_walker(
 ) -> gym.Env:
     """Entry point of the walker IDs: the env, wrapped in a TeacherWrapper when a teacher is given.
 
+    ``task_in_obs=True`` puts a :class:`~curriculum_gym.TaskObservation` right around
+    the env (under the TeacherWrapper, if any); it needs no teacher (e.g. with ``task=``).
+
     ``challenge`` (a TeachMyAgent challenge name, see :mod:`curriculum_gym.challenges`)
     sets the env's task bounds, body and rugged task mapping as the challenge says
     (a ``task_bounds``, ``body`` or ``task_transform`` given as well that conflicts
@@ -60,11 +69,16 @@ def make_walker(
     """
     if challenge is not None:
         env_kwargs = challenge_env_kwargs(challenge, track, env_kwargs)
+    if not isinstance(task_in_obs, (bool, np.bool_)):
+        raise TypeError(f"task_in_obs must be a bool; got {task_in_obs!r}")
     env = WalkerTracksEnv(track=track, **env_kwargs)
     if teacher is None:
-        if teacher_options or task_in_obs or reseed_teacher is not None:
-            raise ValueError("teacher_options, task_in_obs and reseed_teacher need a teacher, "
-                             "e.g. gym.make(ID, teacher='alp-gmm')")
+        if teacher_options or reseed_teacher is not None:
+            raise ValueError("teacher_options and reseed_teacher need a teacher, e.g. gym.make(ID, teacher='alp-gmm')")
+        if task_in_obs:
+            from curriculum_gym.wrappers import TaskObservation
+
+            return TaskObservation(env)
         return env
     if env_kwargs.get("task") is not None:
         raise ValueError("task= fixes every episode's task and teacher= chooses them: give one of the two")
@@ -105,7 +119,7 @@ def share_named_teacher(env: gym.Env, name: str, options: dict[str, Any]) -> Any
                 from curriculum_gym.wrappers.teacher_wrapper import build_named_teacher
 
                 options = dict(options)
-                teacher = build_named_teacher(env, name, options.pop("seed", None), options)
+                teacher = build_named_teacher(env.unwrapped, name, options.pop("seed", None), options)
                 kwargs["teacher"] = teacher
                 kwargs.pop("teacher_options", None)
                 kwargs.setdefault("reseed_teacher", True)
@@ -119,4 +133,5 @@ def register_envs() -> None:
     """Register the IDs (idempotent: IDs already registered are left alone)."""
     for env_id, kwargs in WALKER_IDS.items():
         if env_id not in gym.registry:
-            gym.register(id=env_id, entry_point=ENTRY_POINT, kwargs=dict(kwargs), max_episode_steps=MAX_EPISODE_STEPS)
+            gym.register(id=env_id, entry_point=ENTRY_POINT, kwargs=dict(kwargs), max_episode_steps=MAX_EPISODE_STEPS,
+                         reward_threshold=REWARD_THRESHOLD)

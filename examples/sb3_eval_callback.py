@@ -51,7 +51,7 @@ def run(steps: int = 4000, out: str = "runs/sb3_example", n_envs: int = 2, eval_
 
     # the fixed task's evaluations (EvalCallback), and 5 test tasks with cg.evaluate (the model itself is a policy)
     evaluations = [(int(t), float(np.mean(r))) for t, r in zip(callbacks[0].evaluations_timesteps, callbacks[0].evaluations_results)]
-    result = cg.evaluate(model, "StumpTracks-v0", test_set=cg.test_set("StumpTracks-v0")[:5],
+    result = cg.evaluate(model, "StumpTracks-v0", test_set=cg.load_test_set("StumpTracks-v0")[:5],
                          max_episode_steps=max_episode_steps, num_envs=5)
     summary = {"evaluations": evaluations, "teacher_episodes": teacher.metrics()["episodes"],
                "teacher_checkpoint": callbacks[2].last_checkpoint, "mastered": result.mastered,

@@ -52,6 +52,7 @@ def tensorboard_tags(run_dir):
     return set(acc.Tags()["scalars"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("teacher", ["alp-gmm", "random"])
 def test_ppo_writes_everything_and_resumes(tmp_path, teacher):
     run_dir = tmp_path / f"ppo_{teacher}"
@@ -73,6 +74,7 @@ def test_ppo_writes_everything_and_resumes(tmp_path, teacher):
     assert cg.load_teacher(run_dir / "teacher.ckpt").n_updates_ >= teacher_before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env_workers", ["0", "1"])
 def test_ppo_with_a_fixed_task(tmp_path, env_workers):
     run_dir = tmp_path / "ppo_none"
@@ -120,6 +122,7 @@ def test_ppo_gaussian_and_flat_parameters_match_torch():
     assert not torch.equal(agent.critic[0].weight, reference.critic[0].weight)
 
 
+@pytest.mark.slow
 def test_training_throughput_benchmark_quick(tmp_path):
     pytest.importorskip("stable_baselines3")
     spec = importlib.util.spec_from_file_location("training_throughput", ROOT / "benchmarks" / "training_throughput.py")
@@ -130,6 +133,7 @@ def test_training_throughput_benchmark_quick(tmp_path):
     assert all(wall > 0 and cpu > 0 for values in results.values() for wall, cpu in values)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("teacher", ["alp-gmm", "random"])
 def test_sac_writes_everything_and_resumes(tmp_path, teacher):
     run_dir = tmp_path / f"sac_{teacher}"
@@ -143,6 +147,7 @@ def test_sac_writes_everything_and_resumes(tmp_path, teacher):
     assert [e["step"] for e in evals] == [600, 1200, 1800]
 
 
+@pytest.mark.slow
 def test_plot_command_on_a_run_folder(tmp_path):
     run_dir = tmp_path / "ppo_plot"
     run("ppo_continuous_action.py", run_dir, "--teacher", "alp-gmm", "--total-timesteps", "2048", "--num-envs", "2",
@@ -159,6 +164,7 @@ def test_plot_command_on_a_run_folder(tmp_path):
     assert bad.returncode == 2 and "no run folder" in bad.stderr
 
 
+@pytest.mark.slow
 def test_capture_video(tmp_path):
     pytest.importorskip("moviepy")
     run_dir = tmp_path / "ppo_video"
@@ -166,3 +172,133 @@ def test_capture_video(tmp_path):
         "--eval-every", "0", "--capture-video")
     videos = list((run_dir / "videos").glob("*.mp4"))
     assert videos and videos[0].stat().st_size > 1000
+
+
+SCRIPTS = ["ppo_continuous_action.py", "sac_continuous_action.py", "ppo_multiwalker.py"]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_args_field_is_documented(script):
+    """tyro shows a field's docstring in --help: every field of Args has one."""
+    import ast
+
+    tree = ast.parse((ROOT / "baselines" / script).read_text())
+    (args,) = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "Args"]
+    body = args.body
+    fields = [(i, node.target.id) for i, node in enumerate(body) if isinstance(node, ast.AnnAssign)]
+    undocumented = [name for i, name in fields if not (i + 1 < len(body) and isinstance(body[i + 1], ast.Expr)
+                                                       and isinstance(body[i + 1].value, ast.Constant))]
+    assert len(fields) > 15 and not undocumented
+
+
+def test_optimizer_state_survives_the_checkpoint(tmp_path):
+    """Adam's moments go through agent.ckpt (numpy trees, no pickle) and come back under their parameter indices."""
+    import torch
+
+    from curriculum_gym.checkpoint import load_state, save_state
+    from curriculum_gym.runs import to_numpy_tree, to_torch_tree
+
+    p = torch.nn.Parameter(torch.ones(3))
+    opt = torch.optim.Adam([p], lr=0.1)
+    p.grad = torch.tensor([1.0, -2.0, 3.0])
+    opt.step()
+    save_state({"optimizer": to_numpy_tree(opt.state_dict())}, tmp_path / "agent.ckpt")
+    q = torch.nn.Parameter(p.detach().clone())
+    restored = torch.optim.Adam([q], lr=0.1)
+    restored.load_state_dict(to_torch_tree(load_state(tmp_path / "agent.ckpt")["optimizer"], int_keys=True))
+    torch.testing.assert_close(restored.state[q]["exp_avg"], torch.tensor([0.1, -0.2, 0.3]))
+    assert float(restored.state[q]["step"]) == 1.0
+
+
+TINY_NONE = {  # --teacher none, no --task: a few short episodes each
+    "ppo_continuous_action.py": ["--total-timesteps", "1024", "--num-envs", "2", "--num-steps", "256", "--env-workers", "0",
+                                 "--hidden", "16", "--eval-every", "0", "--eval-tasks", "1", "--eval-max-steps", "30",
+                                 "--no-plots"],
+    "sac_continuous_action.py": ["--total-timesteps", "400", "--learning-starts", "50", "--batch-size", "16", "--hidden",
+                                 "16", "--eval-every", "0", "--eval-tasks", "1", "--eval-max-steps", "30", "--no-plots"],
+    "ppo_multiwalker.py": ["--total-timesteps", "256", "--num-steps", "128", "--max-cycles", "40", "--n-walkers", "2",
+                           "--hidden", "16"],
+}
+
+
+@pytest.fixture(scope="module")
+def none_runs(tmp_path_factory):
+    """One tiny --teacher none run folder per script."""
+    folders = {}
+    for script, flags in TINY_NONE.items():
+        runs_dir = tmp_path_factory.mktemp(script.removesuffix(".py"))
+        cmd = [sys.executable, "-W", "ignore", str(ROOT / "baselines" / script), "--teacher", "none", "--runs-dir",
+               str(runs_dir), "--no-progress", "--torch-threads", "1", *flags]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+        (folders[script],) = runs_dir.iterdir()
+    return folders
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_teacher_none_means_tasks_drawn_uniformly_by_the_env(none_runs, script):
+    """Every script: --teacher none has no teacher, and each episode plays a task the env drew (not one fixed task)."""
+    run_dir = none_runs[script]
+    assert not (run_dir / "teacher.ckpt").exists()
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["teacher"] == "none" and run["task"] is None and run["finished"]
+    with np.load(run_dir / "episodes.npz") as f:
+        tasks = f["task"]
+    space = cg.TaskSpace.from_state_dict(run["task_space"])
+    assert len(tasks) >= 2 and len(np.unique(tasks, axis=0)) == len(tasks)
+    assert tasks.shape[1] == space.dim and np.all((tasks >= space.low) & (tasks <= space.high))
+    # run.json carries the env's return range and mastery threshold (the plots read them)
+    if script == "ppo_multiwalker.py":
+        from curriculum_gym.multiagent import multiwalker_tracks_v0
+
+        env = multiwalker_tracks_v0.parallel_env(n_walkers=2).unwrapped
+    else:
+        env = gym_make_unwrapped(run["env_id"])
+    assert run["return_range"] == list(env.return_range)
+    assert run["mastery_threshold"] == getattr(env, "mastery_threshold", None)
+
+
+def gym_make_unwrapped(env_id):
+    import gymnasium as gym
+
+    return gym.make(env_id).unwrapped
+
+
+def load_watch_agent():
+    spec = importlib.util.spec_from_file_location("watch_agent", ROOT / "examples" / "watch_agent.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", ["ppo_continuous_action.py", "sac_continuous_action.py"])
+def test_watch_agent_rebuilds_the_trained_policy(none_runs, script, capsys):
+    """examples/watch_agent.py loads agent.ckpt (no pickle) and its evaluation repeats the script's own, return for return."""
+    run_dir = none_runs[script]
+    watch = load_watch_agent()
+    policy, info = watch.load_policy(run_dir)
+    assert info["env_id"] == "StumpTracks-v0"
+    last = json.loads((run_dir / "eval.json").read_text())[-1]
+    result = cg.evaluate(policy, info["env_id"], test_set=np.array(last["tasks"]), num_envs=1, max_episode_steps=30,
+                         seed=10_000)
+    np.testing.assert_allclose(result.returns, last["returns"])
+    assert watch.main([str(run_dir), "--evaluate", "--eval-tasks", "1", "--max-steps", "30"]) == 0
+    assert "of 1 test tasks mastered" in capsys.readouterr().out
+    if script == "ppo_continuous_action.py":
+        gif = run_dir / "watch.gif"
+        assert watch.main([str(run_dir), "--video", str(gif), "--max-steps", "12", "--task", "1.0", "3.0"]) == 0
+        out = capsys.readouterr().out
+        assert "task [1.0, 3.0]" in out and "13 frames written" in out and gif.stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_watch_agent_plays_the_multiwalker_team(none_runs, capsys):
+    run_dir = none_runs["ppo_multiwalker.py"]
+    watch = load_watch_agent()
+    returns, frames = watch.run_episodes(run_dir, episodes=2, task=[0.5, 2.0], render_mode="rgb_array", max_steps=10)
+    assert len(returns) == 2 and len(frames) == 20 and frames[0].ndim == 3
+    assert "task [0.5, 2.0]" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="single-agent"):
+        watch.main([str(run_dir), "--evaluate"])

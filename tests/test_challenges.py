@@ -27,6 +27,8 @@ TASKS = {
     "forgetting-student": ([1.0, 3.0], [4.0, 1.0]),
     "robustness-short": ([1.0, 3.0], [4.0, 1.0]),
     "robustness-quadru": ([1.0, 3.0], [4.0, 1.0]),
+    "robustness-spider": ([1.0, 3.0], [4.0, 1.0]),
+    "robustness-small-bipedal": ([1.0, 3.0], [4.0, 1.0]),
 }
 BOUNDS = {"mostly-unfeasible": [(0, 9), (0, 6)], "mostly-trivial": [(-3, 3), (0, 6)]}
 
@@ -354,6 +356,7 @@ def test_toy_forgetting_resets_the_student_not_the_teacher():
     assert SimulatedStudent(challenge="forgetting-student").reset_every == 7000
 
 
+@pytest.mark.slow
 def test_teacher_quality_benchmark_runs_every_challenge():
     out = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "teacher_quality.py"), "--all-challenges", "--seeds", "2",

@@ -151,3 +151,32 @@ def test_corrupt_checkpoints_raise_value_error_and_leave_teacher_untouched(tmp_p
     assert live.sample().shape == (2,)
     with pytest.raises(FileNotFoundError):
         cg.load_teacher(tmp_path / "missing.ckpt")
+
+
+# ------------------------------------------------------------- unknown return range
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_a_teacher_without_a_return_range_saves_and_loads(name, tmp_path):
+    teacher = cg.make_teacher(name, SPACE, seed=7, **OPTIONS[name])
+    if not teacher.needs_return_range:
+        drive(teacher, SimulatedStudent(2, 10), 50)  # random, ADR, oracle learn without one
+    teacher.save(tmp_path / "t.ckpt")
+    resumed = cg.load_teacher(tmp_path / "t.ckpt")
+    assert resumed.return_range is None and resumed.n_updates_ == teacher.n_updates_
+    assert json.loads(zipfile.ZipFile(tmp_path / "t.ckpt").read("teacher.json"))["state"]["return_range"] is None
+    resumed.set_return_range((0, 1))  # still free to be set, e.g. by the wrapper
+    np.testing.assert_array_equal(resumed.sample(), teacher.sample())
+
+
+def test_loading_a_state_fills_in_an_unknown_return_range_and_never_changes_a_known_one():
+    known = cg.make_teacher("alp-gmm", SPACE, seed=0, return_range=(0, 1), fit_rate=100)
+    unknown = cg.make_teacher("alp-gmm", SPACE, seed=0, fit_rate=100)
+    unknown.load_state_dict(known.state_dict())  # takes the state's range
+    assert unknown.return_range == (0.0, 1.0)
+    other = cg.make_teacher("alp-gmm", SPACE, seed=0, return_range=(-1, 1), fit_rate=100)
+    other.load_state_dict(cg.make_teacher("alp-gmm", SPACE, seed=0, fit_rate=100).state_dict())  # a state without
+    assert other.return_range == (-1.0, 1.0)
+    with pytest.raises(ValueError, match="return_range"):
+        other.load_state_dict(known.state_dict())
+    assert other.return_range == (-1.0, 1.0)
+    with pytest.raises(ValueError, match="return_range"):
+        unknown.load_state_dict({**known.state_dict(), "return_range": [1, 0]})

@@ -165,7 +165,7 @@ def test_a_pickled_teacher_is_a_handle_to_the_original():
 def test_deepcopy_is_an_independent_teacher():
     import copy
 
-    teacher = cg.make_teacher("alp-gmm", SPACE, seed=0)
+    teacher = cg.make_teacher("alp-gmm", SPACE, seed=0, return_range=(-150, 350))
     twin = copy.deepcopy(teacher)
     twin.update([1.0, 1.0], 5.0)
     assert teacher.n_updates_ == 0 and twin.n_updates_ == 1

@@ -8,21 +8,27 @@ from curriculum_gym.evaluation import TEST_SETS, generate_test_set
 
 @pytest.mark.parametrize("env_id,kind", sorted(TEST_SETS))
 def test_shipped_test_sets_regenerate_identically(env_id, kind):
-    shipped = cg.test_set(env_id, kind)
+    shipped = cg.load_test_set(env_id, kind)
     np.testing.assert_array_equal(shipped, generate_test_set(env_id, kind))
     space = gym.make(env_id).unwrapped.task_space
     assert shipped.shape[1] == space.dim and all(space.contains(t) for t in shipped)
 
 
 def test_test_set_shapes_and_errors():
-    assert cg.test_set("StumpTracks-v0").shape == (50, 2)
-    assert cg.test_set("StumpTracks-v0", "grid").shape == (100, 2)
-    assert cg.test_set("HexagonTracks-v0", body="quadru").shape == (50, 12)
-    grid = cg.test_set("StumpTracks-v0", "grid")
+    assert cg.load_test_set("StumpTracks-v0").shape == (50, 2)
+    assert cg.load_test_set("StumpTracks-v0", "grid").shape == (100, 2)
+    assert cg.load_test_set("curriculum_gym:HexagonTracks-v0").shape == (50, 12)
+    grid = cg.load_test_set("StumpTracks-v0", kind="grid")
     assert grid.min(0).tolist() == [0, 0] and grid.max(0).tolist() == [3, 6]
     with pytest.raises(ValueError, match="no test set 'grid' for 'HexagonTracks-v0'"):
-        cg.test_set("HexagonTracks-v0", "grid")
-    with pytest.raises(ValueError, match="unknown body"):
+        cg.load_test_set("HexagonTracks-v0", "grid")
+
+
+def test_the_old_test_set_name_warns_and_gives_the_same_tasks():
+    with pytest.warns(DeprecationWarning, match="load_test_set"):
+        old = cg.test_set("HexagonTracks-v0", body="quadru")
+    np.testing.assert_array_equal(old, cg.load_test_set("HexagonTracks-v0"))
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="unknown body"):
         cg.test_set("StumpTracks-v0", body="tall")
 
 
@@ -63,6 +69,67 @@ def test_unbatched_policy_and_bad_arguments():
         cg.evaluate(lambda o: np.zeros((len(o), 4)), "StumpTracks-v0", episodes_per_task=0)
     with pytest.raises(ValueError, match="test_set"):
         cg.evaluate(lambda o: np.zeros((len(o), 4)), "StumpTracks-v0", test_set=[])
+    with pytest.raises(TypeError, match="threshold must be a real number"):
+        cg.evaluate(lambda o: np.zeros((len(o), 4)), "StumpTracks-v0", test_set=[[1.0, 1.0]], threshold="230")
+    with pytest.raises(TypeError, match="env_kwargs must be a dict"):
+        cg.evaluate(lambda o: np.zeros((len(o), 4)), "StumpTracks-v0", env_kwargs=[("body", "short")])
+    with pytest.raises(ValueError, match="body='short' and env_kwargs\\['body'\\]='quadru' disagree"):
+        cg.evaluate(lambda o: np.zeros((len(o), 4)), "StumpTracks-v0", body="short", env_kwargs={"body": "quadru"})
+    with pytest.raises(ValueError, match="must not fix the task"):
+        cg.evaluate(lambda o: np.zeros((len(o), 4)), "StumpTracks-v0", env_kwargs={"task": [1.0, 1.0]})
+
+
+def test_later_arguments_by_position_still_work_with_a_warning():
+    policy = lambda obs: np.tile([0.5, -0.2, -0.5, 0.3], (len(obs), 1))  # noqa: E731
+    tasks = [[0.5, 3.0], [2.0, 1.0]]
+    by_keyword = cg.evaluate(policy, "StumpTracks-v0", test_set=tasks, episodes_per_task=1, num_envs=2,
+                             max_episode_steps=30, seed=4)
+    with pytest.warns(DeprecationWarning, match="test_set, episodes_per_task, num_envs to evaluate.. by position"):
+        by_position = cg.evaluate(policy, "StumpTracks-v0", tasks, 1, 2, max_episode_steps=30, seed=4)
+    np.testing.assert_array_equal(by_position.returns, by_keyword.returns)
+    with pytest.raises(TypeError, match="multiple values for argument 'test_set'"):
+        cg.evaluate(policy, "StumpTracks-v0", tasks, test_set=tasks)
+    with pytest.raises(TypeError, match="takes 2 positional arguments"):
+        cg.evaluate(policy, "StumpTracks-v0", *range(9))
+
+
+def test_the_threshold_comes_from_the_env():
+    from curriculum_gym.envs.walker import WalkerTracksEnv
+
+    def lenient_stumps(**kwargs):
+        env = WalkerTracksEnv(track="stumps", **kwargs)
+        env.mastery_threshold = -1e9  # every episode is mastered
+        return env
+
+    gym.register(id="LenientStumpTracks-v0", entry_point=lenient_stumps, max_episode_steps=2000)
+    try:
+        result = cg.evaluate(lambda o: np.zeros((len(o), 4)), "LenientStumpTracks-v0", test_set=[[1.0, 1.0]],
+                             max_episode_steps=5)
+    finally:
+        del gym.registry["LenientStumpTracks-v0"]
+    assert result.threshold == -1e9 and result.mastered == 1.0
+    assert gym.spec("StumpTracks-v0").reward_threshold == 230.0
+    assert gym.spec("HexagonTracks-v0").reward_threshold == 230.0
+
+
+def test_env_kwargs_and_task_in_obs_reach_the_evaluation_envs():
+    seen = []
+
+    def contextual(obs):  # a policy trained with task_in_obs=True: 24 numbers, then the normalised task
+        seen.append(np.array(obs))
+        return np.zeros((len(obs), 8))
+
+    tasks = np.array([[0.0] * 12, [2.0] * 12])
+    result = cg.evaluate(contextual, "HexagonTracks-v0", test_set=tasks, env_kwargs={"body": "quadru"},
+                         task_in_obs=True, max_episode_steps=3, num_envs=2)
+    assert result.lengths.tolist() == [[3], [3]]
+    assert seen[0].shape == (2, 34 + 12)
+    np.testing.assert_array_equal(seen[0][:, 34:], tasks / 4.0)
+    # asked for both ways (env_kwargs as used for training): the task is appended once
+    seen.clear()
+    cg.evaluate(contextual, "HexagonTracks-v0", test_set=tasks[:1], body="quadru", env_kwargs={"task_in_obs": True},
+                task_in_obs=True, max_episode_steps=1)
+    assert seen[0].shape == (1, 34 + 12)
 
 
 # ------------------------------------------------------------ policy kinds

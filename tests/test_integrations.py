@@ -148,6 +148,7 @@ def _load_example(name):
     return module
 
 
+@pytest.mark.slow
 def test_sb3_eval_callback_example_runs_on_a_fixed_task(tmp_path, capsys):
     pytest.importorskip("stable_baselines3")
     example = _load_example("sb3_eval_callback")
@@ -176,8 +177,12 @@ def test_rllib_env_creator_and_metrics_hook_need_no_ray():
         TeacherMetrics("alp-gmm")
 
 
+@pytest.mark.slow
 def test_rllib_ppo_with_a_teacher_shared_by_two_env_runners(tmp_path):
-    pytest.importorskip("ray.rllib")
+    try:  # RLlib needs its own extra (ray[rllib]), not in dev; a partial install fails with other ImportErrors
+        import ray.rllib.algorithms.ppo  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"RLlib is not usable here: {exc}")
     pytest.importorskip("torch")
     import ray
 

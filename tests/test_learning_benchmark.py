@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test here trains in a subprocess
+
 pytest.importorskip("torch")
 pytest.importorskip("tyro")
 pytest.importorskip("scipy")

@@ -112,6 +112,7 @@ def test_wrapper_aggregate_and_errors():
         cg.ParallelTeacherWrapper(base, "curious")
 
 
+@pytest.mark.slow
 def test_ppo_multiwalker_baseline_runs_and_logs(tmp_path):
     pytest.importorskip("torch")
     import subprocess

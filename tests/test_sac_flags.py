@@ -14,6 +14,8 @@ import curriculum_gym as cg
 from curriculum_gym import cli
 from curriculum_gym.plotting import plot_run, run_task_space
 
+pytestmark = pytest.mark.slow  # every test here trains in a subprocess
+
 pytest.importorskip("torch")
 pytest.importorskip("tyro")
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +108,7 @@ def test_challenge_trains_on_its_bounds_and_evaluates_on_the_standard_set(tmp_pa
     assert run["reset_student_every"] == 0
     assert cg.load_teacher(run_dir / "teacher.ckpt").task_space.high.tolist() == [9.0, 6.0]
     evals = json.loads((run_dir / "eval.json").read_text())
-    assert evals[-1]["tasks"] == cg.test_set("StumpTracks-v0")[:2].tolist()
+    assert evals[-1]["tasks"] == cg.load_test_set("StumpTracks-v0")[:2].tolist()
     clash = sac(tmp_path / "clash", "--challenge", "mostly-unfeasible", "--task-bounds", "0", "4", "0", "6", check=False)
     assert clash.returncode != 0 and "not both" in clash.stderr
 
@@ -148,7 +150,7 @@ def test_plots_read_the_bounds_from_the_run_folder(tmp_path, monkeypatch):
     tasks = rng.uniform([0, 0], [9, 6], size=(40, 2))
     np.savez(run_dir / "episodes.npz", step=np.arange(40), task=tasks, length=np.full(40, 100),
              **{"return": rng.uniform(-100, 300, 40)})
-    test = cg.test_set("StumpTracks-v0")[:4]
+    test = cg.load_test_set("StumpTracks-v0")[:4]
     (run_dir / "eval.json").write_text(json.dumps([{"step": 40, "tasks": test.tolist(), "returns": [[0.0]] * 4,
                                                     "threshold": 230.0, "mastered": 0.0}]))
     (run_dir / "args.json").write_text(json.dumps({"env_id": "StumpTracks-v0", "body": "default", "teacher": "random"}))

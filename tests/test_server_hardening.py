@@ -117,7 +117,7 @@ def _authenticated(handle):
 
 
 def test_bad_messages_get_an_error_answer_and_the_server_keeps_serving():
-    teacher = cg.make_teacher("alp-gmm", SPACE, seed=0)
+    teacher = cg.make_teacher("alp-gmm", SPACE, seed=0, return_range=(-150, 350))
     with cg.serve(teacher) as handle:
         conn = _authenticated(handle)
         for raw in (b"not json", b"[1, 2]", b"[" * 50_000 + b"]" * 50_000, b'{"op": "update", "task": [1e400, 1], '
@@ -155,7 +155,7 @@ def test_a_huge_length_prefix_or_half_a_message_drops_only_that_client(monkeypat
 
 
 def test_a_dict_task_through_a_handle_is_atomic():
-    teacher = cg.make_teacher("alp-gmm", SPACE, seed=0)
+    teacher = cg.make_teacher("alp-gmm", SPACE, seed=0, return_range=(-150, 350))
     with cg.serve(teacher) as handle:
         remote = remote_copy(handle)
         remote.update({"stump_height": 1.0, "obstacle_spacing": 3.0}, 10.0)
@@ -167,7 +167,7 @@ def test_a_dict_task_through_a_handle_is_atomic():
 
 
 def test_one_teacher_served_twice_keeps_one_history():
-    teacher = cg.make_teacher("alp-gmm", SPACE, seed=0, fit_rate=20)
+    teacher = cg.make_teacher("alp-gmm", SPACE, seed=0, return_range=(-150, 350), fit_rate=20)
     first, second = cg.serve(teacher), cg.serve(teacher)
     remotes = [remote_copy(first), remote_copy(second)]
 

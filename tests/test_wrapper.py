@@ -1,3 +1,5 @@
+import warnings
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -177,4 +179,102 @@ def test_bad_teacher_arguments():
     with pytest.raises(ValueError, match="only used with a teacher name"):
         cg.TeacherWrapper(env, recording(), seed=3)
     with pytest.raises(ValueError, match="need a teacher"):
-        gym.make("StumpTracks-v0", task_in_obs=True)
+        gym.make("StumpTracks-v0", teacher_options={"seed": 0})
+    with pytest.raises(TypeError, match="reseed_teacher must be a bool"):
+        cg.TeacherWrapper(env, "random", reseed_teacher=1)
+
+
+# ------------------------------------------------------------ the teacher's return range
+class TeacherLike:
+    """Has sample() and update(), and optionally a return range and set_return_range."""
+
+    def __init__(self, return_range=None, refuse=False):
+        self.space = gym.make("StumpTracks-v0").unwrapped.task_space
+        self.return_range, self.refuse, self.set_calls = return_range, refuse, []
+
+    def sample(self, seed=None):
+        return self.space.low.copy()
+
+    def update(self, task, episode_return):
+        pass
+
+    def set_return_range(self, return_range):
+        if self.refuse:
+            raise ValueError("return_range is already (0.0, 1.0)")
+        self.set_calls.append(tuple(return_range))
+        self.return_range = tuple(return_range)
+
+
+def test_a_teacher_without_a_return_range_gets_the_envs():
+    teacher = TeacherLike(return_range=None)
+    cg.TeacherWrapper(gym.make("StumpTracks-v0"), teacher)
+    assert teacher.set_calls == [(-150.0, 350.0)]
+    cg.TeacherWrapper(gym.make("StumpTracks-v0"), teacher)  # a second env of the same teacher: nothing more
+    assert teacher.set_calls == [(-150.0, 350.0)]
+
+
+def test_a_teacher_with_another_return_range_keeps_it_with_a_warning():
+    space = gym.make("StumpTracks-v0").unwrapped.task_space
+    teacher = cg.make_teacher("random", space, seed=0, return_range=(0.0, 100.0))
+    with pytest.warns(cg.CurriculumWarning, match=r"return_range=\(0.0, 100.0\).*\(-150.0, 350.0\)"):
+        env = gym.make("StumpTracks-v0", teacher=teacher)
+    assert env.get_wrapper_attr("teacher").return_range == (0.0, 100.0)
+    refusing = TeacherLike(return_range=None, refuse=True)  # e.g. a handle whose served teacher has another range
+    with pytest.warns(cg.CurriculumWarning, match="already"):
+        cg.TeacherWrapper(gym.make("StumpTracks-v0"), refusing)
+
+
+class Minimal:
+    """Only sample() and update(): no return range, no set_return_range."""
+
+    def sample(self):
+        return np.array([1.0, 1.0])
+
+    def update(self, task, episode_return):
+        self.last = (task, episode_return)
+
+
+def test_teacher_like_objects_without_a_return_range_still_work():
+    minimal, same = Minimal(), TeacherLike(return_range=(-150, 350))
+    for teacher in (minimal, same):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            env = cg.TeacherWrapper(gym.make("StumpTracks-v0", max_episode_steps=3), teacher)
+        env.reset()
+        for _ in range(3):
+            env.step(np.zeros(4, dtype=np.float32))
+    assert same.set_calls == [] and minimal.last[0].tolist() == [1.0, 1.0]
+
+
+# ------------------------------------------------------------ one bookkeeping for both teacher wrappers
+def test_both_wrappers_share_the_episode_rules():
+    pettingzoo = pytest.importorskip("pettingzoo")  # noqa: F841
+    from curriculum_gym.multiagent import multiwalker_tracks_v0
+
+    single = cg.TeacherWrapper(gym.make("StumpTracks-v0", max_episode_steps=5), recording())
+    multi = cg.ParallelTeacherWrapper(multiwalker_tracks_v0.parallel_env(n_walkers=2, max_cycles=5),
+                                      RecordingTeacher(multiwalker_tracks_v0.parallel_env().task_space, seed=0))
+
+    def play(env):
+        if isinstance(env, gym.Env):
+            done = False
+            while not done:
+                *_, term, trunc, _ = env.step(np.zeros(4, dtype=np.float32))
+                done = term or trunc
+        else:
+            while env.agents:
+                env.step({a: np.zeros(4) for a in env.agents})
+
+    for env in (single, multi):
+        env.reset(seed=0)
+        play(env)  # reported
+        env.reset(options={"task": [1.0, 1.0]})
+        play(env)  # explicit: not reported
+        env.reset()
+        env.reset()  # abandoned once
+        env.close()  # abandoned again
+        teacher = env.teacher
+        assert (env.episodes_reported, env.episodes_abandoned) == (1, 2)
+        assert len(teacher.updates) == 1 and len(teacher.sampled) == 3
+        assert env.reseed_teacher is False  # a teacher object keeps its seed
+

@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 if TYPE_CHECKING:
-    from curriculum_gym.envs.walker import Physics
+    from curriculum_gym.envs.physics import Physics
     from curriculum_gym.envs.walker_body import Walker
 
 SKY = (215, 215, 255)
@@ -18,6 +18,7 @@ GRASS = (76, 230, 76)
 OBSTACLE, OBSTACLE_EDGE = (245, 245, 245), (120, 120, 120)
 HULL, HULL_EDGE = (127, 51, 229), (76, 76, 127)
 LEG_COLORS = [((178, 101, 152), (127, 76, 101)), ((128, 51, 102), (77, 26, 51))]
+PART_COLORS = [*LEG_COLORS, (HULL, HULL_EDGE)]  # by Part.shade: near limb, far limb, trunk
 LIDAR = (255, 0, 0)
 
 
@@ -41,8 +42,10 @@ class WalkerRenderer:
         self.surf = pygame.Surface(self.size)
 
     def draw(self, obstacles: Sequence[np.ndarray], ground_y: float, finish_x: float, walkers: Sequence[Walker],
-             camera_x: float, extra_bodies: Sequence[tuple[Any, tuple, tuple]] = ()) -> np.ndarray | None:
-        """Draw the scene with the world x ``camera_x`` at the left edge; extra bodies are (body, fill, edge)."""
+             lidars: Sequence[np.ndarray], camera_x: float,
+             extra_bodies: Sequence[tuple[Any, tuple, tuple]] = ()) -> np.ndarray | None:
+        """Draw the scene with the world x ``camera_x`` at the left edge: each walker with its lidar readings
+        (fractions of the range, one array per walker); extra bodies are (body, fill, edge)."""
         pg, p = self.pygame, self.physics
         s, w, h = p.scale, p.viewport_w, p.viewport_h
         scroll = camera_x
@@ -67,15 +70,15 @@ class WalkerRenderer:
             if len(pts) >= 3:
                 pg.draw.polygon(surf, OBSTACLE, pts)
                 pg.draw.polygon(surf, OBSTACLE_EDGE, pts, width=1)
-        for walker in walkers:
+        for walker, lidar in zip(walkers, lidars):
             px, py = walker.hull.position  # lidar rays to their hits
-            for i, frac in enumerate(walker.lidar_fractions.tolist()):
+            for i, frac in enumerate(np.asarray(lidar).tolist()):
                 angle = 1.5 * i / p.n_lidar
                 end = (px + np.sin(angle) * p.lidar_range * frac, py - np.cos(angle) * p.lidar_range * frac)
                 pg.draw.line(surf, LIDAR, *to_px([(px, py), end]), 1)
-            for k, leg in enumerate(walker.legs):  # far legs first, hull last
-                fill, edge = LEG_COLORS[(k // 2) % 2]
-                self._draw_body(leg, fill, edge, polygon_px)
+            for part, shade in zip(walker.parts, walker.shades):  # the reference part (hull) last
+                fill, edge = PART_COLORS[shade]
+                self._draw_body(part, fill, edge, polygon_px)
             self._draw_body(walker.hull, HULL, HULL_EDGE, polygon_px)
         for body, fill, edge in extra_bodies:
             self._draw_body(body, fill, edge, polygon_px)

@@ -8,7 +8,6 @@ and a task vector chosen at every reset.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import Box2D
@@ -17,35 +16,16 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import EzPickle
 
+from curriculum_gym.envs import physics as constants
 from curriculum_gym.envs.bodies import BodySpec, get_body
 from curriculum_gym.envs.lidar import TerrainLidar
-from curriculum_gym.envs.terrain import TrackGenerator, TrackLayout, get_track
-from curriculum_gym.envs.walker_body import ContactTracker, Walker, build_terrain
+from curriculum_gym.envs.physics import Physics, angle_shaping, progress_shaping
+from curriculum_gym.envs.terrain import TrackGenerator, get_track
+from curriculum_gym.envs.walker_body import ContactTracker, Walker
+from curriculum_gym.envs.world import build_world, read_only, reset_task, track_layout
 from curriculum_gym.tasks import TaskSpace
 
-
-@dataclass(frozen=True)
-class Physics:
-    """World constants shared by every body and track (Gymnasium's BipedalWalker values)."""
-
-    scale: float = 30.0
-    fps: int = 50
-    speed_hip: float = 4.0
-    speed_knee: float = 6.0
-    friction: float = 2.5
-    terrain_step: float = 14 / 30.0
-    terrain_length: int = 200  # in terrain steps
-    terrain_startpad: int = 20  # in terrain steps
-    terrain_grass: int = 10  # the finish line is this many steps before the end
-    initial_random: float = 5.0
-    n_lidar: int = 10
-    lidar_range: float = 160 / 30.0
-    viewport_w: int = 600
-    viewport_h: int = 400
-
-    @property
-    def terrain_height(self) -> float:
-        return self.viewport_h / self.scale / 4
+__all__ = ["Physics", "WalkerTracksEnv", "read_only"]  # Physics and read_only: importable from here as before
 
 
 class WalkerTracksEnv(gym.Env, EzPickle):
@@ -59,34 +39,37 @@ class WalkerTracksEnv(gym.Env, EzPickle):
     env's ``np_random``, so a seed, a task and the actions fix the trajectory.
 
     ## Action Space
-    ``Box(-1, 1, (act_dim,), float32)``: a motor command per joint (its sign sets the
-    direction, its size the torque), leg by leg, hip then knee (4 for the bipeds, 8 for
-    ``quadru``).
+    ``Box(-1, 1, (act_dim,), float32)``: a command per motor of the body, in its order
+    (its sign sets the direction, its size the torque): for the bipeds leg by leg, hip
+    then knee (4); 8 to 16 for the other bodies (``cg.BODIES[name].action_dim``).
 
     ## Observation Space
-    ``Box(-inf, inf, (obs_dim,), float32)``: hull angle, angular velocity, horizontal
-    and vertical speed; per leg hip angle, hip speed, knee angle, knee speed, ground
-    contact; then 10 lidar readings (fraction of the 160/30 range to the terrain)
-    (24 numbers for the bipeds, 34 for ``quadru``).
+    ``Box(-inf, inf, (obs_dim,), float32)``: the reference part's (the hull's) angle,
+    angular velocity, horizontal and vertical speed; per motor its angle, its speed and,
+    where its part senses the ground (feet, hands), a contact flag; then 10 lidar
+    readings (fraction of the 160/30 range to the terrain) (24 numbers for the bipeds,
+    34 to 54 for the other bodies: ``cg.BODIES[name].obs_dim``).
 
     ## Rewards
-    The change of ``130 * x / SCALE - 5 * |hull angle|`` per step, minus a torque
-    cost per joint; -100 when the hull touches the ground or the walker leaves the
-    track backwards. ``return_range`` (-150, 350) is what teachers normalise with;
+    The change of ``130 * x / SCALE - 5 * |hull angle|`` per step (of the reference
+    part; ``wheel`` and ``chimpanzee`` have no angle term), minus a torque cost per
+    motor; -100 when a critical part (the hull; the chimpanzee's head or chest; none for
+    ``millipede``) touches the ground or the walker leaves the track backwards. ``return_range`` (-150, 350) is what teachers normalise with;
     ``mastery_threshold`` 230 counts an episode as mastered.
 
     ## Starting State
-    The walker stands on a flat start pad of 20 terrain steps, pushed forward or
-    backward by a random impulse.
+    The walker stands on a flat start pad of 20 terrain steps (more, in whole steps,
+    for a body wider than 16), pushed forward or backward by a random impulse.
 
     ## Episode End
-    Terminated when the hull touches the ground, the walker falls behind the start,
+    Terminated when a critical part touches the ground, the walker falls behind the start,
     or it crosses the finish line; truncated after 2000 steps by the ``TimeLimit``
     that ``gym.make`` adds (the paper's horizon; stock ``BipedalWalker-v3`` has 1600).
 
     ## Version History
     - v0 (0.1.0): Stump and Hexagon Tracks, three bodies; 0.2.0 adds ``task=``,
-      ``task_transform=``, ``info["task"]`` at every step, pickling and task limits.
+      ``task_transform=``, ``info["task"]`` at every step, pickling, task limits, bodies
+      as data with seven TeachMyAgent bodies and ``body_options=``.
 
     Example:
         >>> import gymnasium as gym
@@ -100,7 +83,10 @@ class WalkerTracksEnv(gym.Env, EzPickle):
 
     Args:
         track: a track name (``"stumps"``, ``"hexagons"``) or a TrackGenerator.
-        body: a body name (``"default"``, ``"short"``, ``"quadru"``) or a BodySpec.
+        body: a body name (one of ``cg.BODIES``: ``"default"``, ``"short"``, ``"quadru"``,
+            ``"classic_bipedal"``, ``"small_bipedal"``, ``"big_quadru"``, ``"spider"``,
+            ``"millipede"``, ``"wheel"``, ``"chimpanzee"``) or a
+            :class:`~curriculum_gym.envs.bodies.BodySpec`.
         task_bounds: replaces some or all default bounds: ``{name: (low, high)}``
             or one ``(low, high)`` pair per parameter (e.g. stump height up to 5),
             within the track's ``task_limits`` (stump height [-100, 100], spacing
@@ -113,6 +99,9 @@ class WalkerTracksEnv(gym.Env, EzPickle):
             episode's task to the task the terrain is built from, which must lie
             inside the bounds. ``info["task"]`` (and a teacher) see the task as
             chosen; ``info["terrain_task"]`` and ``terrain_task`` hold the mapped one.
+        body_options: options of a named body, e.g. ``{"motors_torque": 120}``,
+            ``{"n_leg_pairs": 3}`` (spider), ``{"n_segments": 6}`` (millipede);
+            ``ValueError``/``TypeError`` naming what is allowed otherwise.
 
     Reset options: ``{"task": array-like or {name: value}}``, which overrides
     ``task``. Without either the env draws a task uniformly from its task space.
@@ -125,6 +114,10 @@ class WalkerTracksEnv(gym.Env, EzPickle):
     """
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
+    #: the returns teachers normalise with (Portelas et al., CoRL 2019)
+    return_range: tuple[float, float] = constants.RETURN_RANGE
+    #: an episode with at least this return counts as mastered (Portelas et al., CoRL 2019)
+    mastery_threshold: float = constants.MASTERY_THRESHOLD
 
     def __init__(
         self,
@@ -134,15 +127,16 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         render_mode: str | None = None,
         task: Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
         task_transform: Callable[[np.ndarray], Any] | None = None,
+        body_options: Mapping[str, Any] | None = None,
     ) -> None:
         EzPickle.__init__(self, track=track, body=body, task_bounds=task_bounds, render_mode=render_mode, task=task,
-                          task_transform=task_transform)
+                          task_transform=task_transform, body_options=body_options)
         if task_transform is not None and not callable(task_transform):
             raise TypeError(f"task_transform must be a callable (task -> task) or None; got {type(task_transform).__name__}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; allowed: {self.metadata['render_modes']} or None")
         self.track = get_track(track)
-        self.body = get_body(body)
+        self.body = get_body(body, body_options)
         self.physics = Physics()
         space = self.track.default_task_space()
         self.task_space: TaskSpace = self.track.check_task_space(
@@ -151,21 +145,12 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         self.render_mode = render_mode
         self.task_transform = task_transform
 
-        p = self.physics
-        self.layout = TrackLayout(
-            terrain_step=p.terrain_step,
-            start_x=p.terrain_startpad * p.terrain_step,
-            end_x=p.terrain_length * p.terrain_step,
-            ground_y=p.terrain_height,
-        )
-        self.finish_x = (p.terrain_length - p.terrain_grass) * p.terrain_step
-        #: the returns teachers normalise with; >= 230 counts as mastered (Portelas et al., CoRL 2019)
-        self.return_range = (-150.0, 350.0)
-        self.mastery_threshold = 230.0
+        self.startpad_steps = self.physics.startpad_steps(self.body.width)
+        self.layout, self.finish_x = track_layout(self.physics, self.startpad_steps)
         self.action_space = spaces.Box(-1.0, 1.0, shape=(self.body.action_dim,), dtype=np.float32)
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(self.body.obs_dim,), dtype=np.float32)
 
-        self._action_cost = self.body.torque_penalty * self.body.motors_torque
+        self._action_cost = self.body.torque_cost
 
         self.world: Box2D.b2World | None = None
         self.walker: Walker | None = None
@@ -175,17 +160,12 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         self.terrain_task: np.ndarray | None = None
         self._prev_shaping: float | None = None
         self._lidar: TerrainLidar | None = None
+        self._lidar_fractions = np.ones(self.physics.n_lidar)  # the last readings, for drawing
         self._renderer: Any = None
 
     # ------------------------------------------------------------------ reset
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        task = self.fixed_task
-        if options:
-            unknown = [k for k in options if k != "task"]
-            if unknown:
-                raise ValueError(f"unknown reset option(s) {unknown}; allowed options: ['task']")
-            if options.get("task") is not None:
-                task = read_only(self.task_space.validate(options["task"]))  # before touching any state
+        task = reset_task(options, self.fixed_task, self.task_space)  # refused before touching any state
         super().reset(seed=seed)
         if task is None:
             task = read_only(self.task_space.sample(self.np_random))
@@ -217,14 +197,12 @@ class WalkerTracksEnv(gym.Env, EzPickle):
     def _build_world(self, terrain_task: np.ndarray) -> None:
         """A fresh Box2D world per episode, its terrain built from ``terrain_task``: no state survives from the last one."""
         p, rng = self.physics, self.np_random
-        self.world = world = Box2D.b2World()
-        self.obstacles = build_terrain(world, self.track, terrain_task, rng, self.layout, p.friction)
-        self._lidar = TerrainLidar(self.obstacles, self.layout.ground_y, 0.0, self.layout.end_x, p.n_lidar, p.lidar_range)
+        self.world, self.obstacles, self._lidar = build_world(self.track, terrain_task, rng, self.layout, p)
         push = float(rng.uniform(-p.initial_random, p.initial_random))
-        x, y = p.terrain_step * p.terrain_startpad / 2, p.terrain_height + 2 * self.body.leg_h / p.scale
-        self.walker = Walker(world, self.body, p, x, y, push)
+        x, y = p.terrain_step * self.startpad_steps / 2, p.terrain_height + self.body.spawn_height / p.scale
+        self.walker = Walker(self.world, self.body, p, x, y, push)
         self._contacts = ContactTracker([self.walker])
-        world.contactListener = self._contacts
+        self.world.contactListener = self._contacts
 
     def __getstate__(self) -> dict[str, Any]:
         return {**EzPickle.__getstate__(self), "spec": self.spec}
@@ -243,20 +221,22 @@ class WalkerTracksEnv(gym.Env, EzPickle):
             raise gym.error.ResetNeeded("call reset() before step()")
         walker, p = self.walker, self.physics
         effort = walker.apply_action(action)
-        self.world.Step(1.0 / p.fps, 6 * 30, 2 * 30)
+        self.world.Step(1.0 / p.fps, p.velocity_iterations, p.position_iterations)
 
         px, py = walker.hull.position
-        walker.lidar_fractions = lidar = self._lidar.read(px, py)
+        self._lidar_fractions = lidar = self._lidar.read(px, py)
         state = walker.state()
         state += lidar.tolist()
 
-        shaping = 130 * px / p.scale - 5.0 * abs(state[0])
+        shaping = progress_shaping(px, p)
+        if self.body.head_angle_shaping:
+            shaping += angle_shaping(state[0])
         reward = 0.0 if self._prev_shaping is None else shaping - self._prev_shaping
         self._prev_shaping = shaping
         reward -= self._action_cost * effort
         terminated = False
         if walker.fallen or px < 0:
-            reward = -100.0
+            reward = constants.FALL_REWARD
             terminated = True
         if px > self.finish_x:
             terminated = True
@@ -276,7 +256,8 @@ class WalkerTracksEnv(gym.Env, EzPickle):
 
             self._renderer = WalkerRenderer(self.physics, self.render_mode, self.metadata["render_fps"])
         camera_x = float(self.walker.hull.position[0]) - self.physics.viewport_w / self.physics.scale / 5
-        return self._renderer.draw(self.obstacles, self.layout.ground_y, self.finish_x, [self.walker], camera_x)
+        return self._renderer.draw(self.obstacles, self.layout.ground_y, self.finish_x, [self.walker],
+                                   [self._lidar_fractions], camera_x)
 
     def close(self) -> None:
         if self._renderer is not None:
@@ -284,8 +265,3 @@ class WalkerTracksEnv(gym.Env, EzPickle):
             self._renderer = None
         self.world = self.walker = self._contacts = None  # no Box2D body outlives its world
 
-
-def read_only(task: np.ndarray) -> np.ndarray:
-    """``task``, marked read-only (the env's own copy of an episode's or a fixed task)."""
-    task.flags.writeable = False
-    return task

@@ -1,10 +1,9 @@
-"""One walker in a Box2D world, the terrain it walks on, and who touches what.
+"""One walker in a Box2D world, built from its :class:`~curriculum_gym.envs.bodies.BodySpec`, and who touches what.
 
 Shared by the single-agent tracks (``walker.py``) and the multi-agent ones
-(``curriculum_gym.multiagent``): a :class:`Walker` is built from a
-:class:`~curriculum_gym.envs.bodies.BodySpec`, applies an action and reads its
-own state; :func:`build_terrain` lays a track; :class:`ContactTracker` turns
-Box2D contacts into falls and foot contacts.
+(``curriculum_gym.multiagent``): a :class:`Walker` builds any body's parts and
+joints, applies an action and reads its own state; :class:`ContactTracker`
+turns Box2D contacts into falls and ground contacts.
 """
 
 from __future__ import annotations
@@ -12,88 +11,77 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from Box2D.b2 import contactListener, edgeShape, fixtureDef, polygonShape, revoluteJointDef
+from Box2D.b2 import contactListener, fixtureDef, polygonShape, revoluteJointDef
 
-from curriculum_gym.envs.bodies import BodySpec
-from curriculum_gym.envs.terrain import TrackGenerator, TrackLayout
+from curriculum_gym.envs.bodies import BodySpec, Part
 
 if TYPE_CHECKING:
     import Box2D
 
-    from curriculum_gym.envs.walker import Physics
+    from curriculum_gym.envs.physics import Physics
 
 GROUND = 0x0001  # collision category of the terrain
-WALKER = 0x0020
+WALKER = 0x0020  # every walker part: parts never collide with each other, only with what their mask names
 PACKAGE = 0x0004
 
 
-def build_terrain(world: Box2D.b2World, track: TrackGenerator, task: np.ndarray, rng: np.random.Generator,
-                  layout: TrackLayout, friction: float) -> list[np.ndarray]:
-    """One static body: the flat ground edge and every obstacle of ``task``. Returns the obstacle
-    polygons as Box2D keeps them (convex hulls), for lidar and drawing."""
-    ground = [(0.0, layout.ground_y), (layout.end_x, layout.ground_y)]
-    fixtures = [fixtureDef(shape=edgeShape(vertices=ground), friction=friction, categoryBits=GROUND)]
-    for poly in track.obstacles(task, rng, layout):
-        try:
-            shape = polygonShape(vertices=[tuple(v) for v in poly.tolist()])
-        except AssertionError:  # degenerate (flat) polygon: Box2D refuses it; it is no obstacle
-            continue
-        fixtures.append(fixtureDef(shape=shape, friction=friction, categoryBits=GROUND))
-    terrain = world.CreateStaticBody(fixtures=fixtures)
-    return [np.array(f.shape.vertices) for f in terrain.fixtures if isinstance(f.shape, polygonShape)]
-
-
 class Walker:
-    """A hull and ``body.n_legs`` two-segment legs with motorised hips and knees.
+    """The Box2D bodies and joints of ``body``, its spawn point (the origin of its part positions
+    and anchors) at ``(x, y)``.
 
-    ``index`` tags its bodies for the :class:`ContactTracker`; ``hull_mask`` says what
-    the hull collides with (the ground, and a package for multi-walker tasks).
+    ``index`` tags its parts for the :class:`ContactTracker`; ``hull_mask`` says what the
+    reference part collides with (the ground, and a package for multi-walker tasks).
+    ``hull`` is the reference part (the hull of the walkers, the spider's body, the
+    chimpanzee's head, the millipede's front segment); ``parts`` the others, in the body's
+    order; ``joints`` the motorised joints, in action order.
     """
 
     def __init__(self, world: Box2D.b2World, body: BodySpec, physics: Physics, x: float, y: float, push: float,
                  index: int = 0, hull_mask: int = GROUND) -> None:
         s = physics.scale
         self.body, self.physics = body, physics
-        leg_w, leg_h, leg_down = body.leg_w / s, body.leg_h / s, body.leg_down / s
-        hull_fd = fixtureDef(shape=polygonShape(vertices=[(px / s, py / s) for px, py in body.hull_poly]),
-                             density=5.0, friction=0.1, categoryBits=WALKER, maskBits=hull_mask, restitution=0.0)
-        leg_fd = fixtureDef(shape=polygonShape(box=(leg_w / 2, leg_h / 2)), density=1.0, restitution=0.0,
-                            categoryBits=WALKER, maskBits=GROUND)
-        lower_fd = fixtureDef(shape=polygonShape(box=(0.8 * leg_w / 2, leg_h / 2)), density=1.0, restitution=0.0,
-                              categoryBits=WALKER, maskBits=GROUND)
-        self.hull = world.CreateDynamicBody(position=(x, y), fixtures=hull_fd, userData=("hull", index))
-        self.hull.ApplyForceToCenter((push, 0.0), True)
-        self.legs: list[Any] = []
-        self.joints: list[Any] = []
+        sensing = [j.child for j in body.motors if j.senses_contact]
+        built: dict[str, Any] = {}
+        for part in body.parts:
+            reference = part.name == body.reference
+            fixture = fixtureDef(shape=_shape(part, s), density=part.density, friction=part.friction, restitution=0.0,
+                                 categoryBits=WALKER, maskBits=hull_mask if reference else GROUND)
+            sensor = sensing.index(part.name) if part.name in sensing else None
+            built[part.name] = world.CreateDynamicBody(
+                position=(x + part.position[0] / s, y + part.position[1] / s), angle=part.angle, fixtures=fixture,
+                userData=(index, sensor, part.name in body.critical))
+            if reference:
+                built[part.name].ApplyForceToCenter((push, 0.0), True)
+        self.hull = built[body.reference]
+        self.parts = [built[p.name] for p in body.parts if p.name != body.reference]
+        self.shades = [p.shade for p in body.parts if p.name != body.reference]
         torque = float(body.motors_torque)
-        for pair_x in body.leg_pairs_x:
-            for side in (-1, +1):
-                leg = world.CreateDynamicBody(position=(x + pair_x, y - leg_h / 2 - leg_down), angle=side * 0.05,
-                                              fixtures=leg_fd)
-                self.joints.append(world.CreateJoint(revoluteJointDef(
-                    bodyA=self.hull, bodyB=leg, localAnchorA=(pair_x, leg_down), localAnchorB=(0, leg_h / 2),
-                    enableMotor=True, enableLimit=True, maxMotorTorque=torque, motorSpeed=side,
-                    lowerAngle=-0.8, upperAngle=1.1)))
-                lower = world.CreateDynamicBody(position=(x + pair_x, y - leg_h * 3 / 2 - leg_down), angle=side * 0.05,
-                                                fixtures=lower_fd, userData=("leg", index, len(self.legs) // 2))
-                self.joints.append(world.CreateJoint(revoluteJointDef(
-                    bodyA=leg, bodyB=lower, localAnchorA=(0, -leg_h / 2), localAnchorB=(0, leg_h / 2),
-                    enableMotor=True, enableLimit=True, maxMotorTorque=torque, motorSpeed=1,
-                    lowerAngle=-1.6, upperAngle=-0.1)))
-                self.legs += [leg, lower]
-        self.leg_contacts = [0] * body.n_legs
+        self._motors: list[tuple[Any, float, float, int]] = []  # (joint, speed, angle correction, sensor or -1)
+        for joint in body.joints:
+            a, b = built[joint.parent], built[joint.child]
+            common = dict(bodyA=a, bodyB=b, enableLimit=True, lowerAngle=joint.limits[0], upperAngle=joint.limits[1],
+                          enableMotor=joint.motorised, maxMotorTorque=torque if joint.motorised else 0.0)
+            if joint.local_anchors is not None:
+                (ax, ay), (bx, by) = joint.local_anchors
+                definition = revoluteJointDef(localAnchorA=(ax / s, ay / s), localAnchorB=(bx / s, by / s), **common)
+            else:
+                definition = revoluteJointDef(anchor=(x + joint.anchor[0] / s, y + joint.anchor[1] / s), **common)
+            created = world.CreateJoint(definition)
+            if joint.motorised:
+                sensor = sensing.index(joint.child) if joint.senses_contact else -1
+                self._motors.append((created, float(joint.speed), float(joint.angle_correction), sensor))
+        self.joints = [m[0] for m in self._motors]
+        self.contacts = [0] * len(sensing)  # touching terrain fixtures, per sensing part
         self.fallen = False
-        self.lidar_fractions = np.ones(physics.n_lidar)
-        self._speeds = [physics.speed_hip, physics.speed_knee] * body.n_legs
         self._torque = torque
 
     def apply_action(self, action: Any) -> float:
         """Set motor speeds and torques from ``action`` in [-1, 1]; returns sum(min(|a|, 1)) for the torque cost."""
         acts = action.tolist() if isinstance(action, np.ndarray) else list(action)
-        if len(acts) != len(self.joints):
-            raise ValueError(f"action must have {len(self.joints)} values in [-1, 1]; got {len(acts)}")
+        if len(acts) != len(self._motors):
+            raise ValueError(f"action must have {len(self._motors)} values in [-1, 1]; got {len(acts)}")
         torque, effort = self._torque, 0.0
-        for joint, speed, a in zip(self.joints, self._speeds, acts):
+        for (joint, speed, _, _), a in zip(self._motors, acts):
             if not -np.inf < a < np.inf:
                 raise ValueError(f"action values must be finite; got {acts}")
             m = min(abs(a), 1.0)
@@ -103,21 +91,32 @@ class Walker:
         return effort
 
     def state(self) -> list[float]:
-        """Hull angle, angular velocity, vx, vy, then per leg hip/knee angle and speed and ground contact."""
-        p, hull = self.physics, self.hull
+        """Reference part's angle, angular velocity, vx, vy; then per motor its angle (+ correction),
+        speed / motor speed and, where its part senses the ground, a contact flag."""
+        p, hull, contacts = self.physics, self.hull, self.contacts
         vx, vy = hull.linearVelocity
         state = [hull.angle, 2.0 * hull.angularVelocity / p.fps,
                  0.3 * vx * (p.viewport_w / p.scale) / p.fps, 0.3 * vy * (p.viewport_h / p.scale) / p.fps]
-        joints = self.joints
-        for leg, contacts in enumerate(self.leg_contacts):
-            hip, knee = joints[2 * leg], joints[2 * leg + 1]
-            state += [hip.angle, hip.speed / p.speed_hip, knee.angle + 1.0, knee.speed / p.speed_knee,
-                      1.0 if contacts > 0 else 0.0]
+        for joint, speed, correction, sensor in self._motors:
+            state += [joint.angle + correction if correction else joint.angle, joint.speed / speed]
+            if sensor >= 0:
+                state.append(1.0 if contacts[sensor] > 0 else 0.0)
         return state
 
 
+def _shape(part: Part, scale: float) -> Any:
+    if part.size is not None:
+        return polygonShape(box=(part.size[0] / scale / 2, part.size[1] / scale / 2))
+    return polygonShape(vertices=[(px / scale, py / scale) for px, py in part.vertices])
+
+
 class ContactTracker(contactListener):
-    """Marks walkers whose hull touches the terrain, counts foot contacts, and sees a package hit the ground."""
+    """Marks walkers whose critical parts touch the terrain, counts the ground contacts of sensing parts,
+    and sees a package hit the ground.
+
+    Part tags (Box2D ``userData``): ``(walker index, sensor index or None, critical)``;
+    a package is ``("package",)``; the terrain has none.
+    """
 
     def __init__(self, walkers: list[Walker]) -> None:
         contactListener.__init__(self)
@@ -129,14 +128,15 @@ class ContactTracker(contactListener):
         for mine, other in ((a, b), (b, a)):
             if mine is None:
                 continue
-            kind = mine[0]
-            if kind == "leg":
-                self.walkers[mine[1]].leg_contacts[mine[2]] += delta
-            elif delta > 0 and other is None:  # hull or package against the terrain
-                if kind == "hull":
-                    self.walkers[mine[1]].fallen = True
-                elif kind == "package":
+            if mine[0] == "package":
+                if delta > 0 and other is None:
                     self.package_dropped = True
+                continue
+            index, sensor, critical = mine
+            if sensor is not None:  # sensing parts collide with the terrain only
+                self.walkers[index].contacts[sensor] += delta
+            if critical and delta > 0 and other is None:
+                self.walkers[index].fallen = True
 
     def BeginContact(self, contact: Any) -> None:  # noqa: N802 (Box2D's name)
         self._update(contact, +1)

@@ -8,20 +8,14 @@ from typing import Any
 import numpy as np
 
 from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers.base import Teacher, check_return
+from curriculum_gym.teachers.base import Teacher, check_return, check_return_range
 
 
 class _TeacherActor:
     """Holds the teacher inside the actor. Ray runs one method at a time per actor."""
 
     def __init__(self, state: dict[str, Any]) -> None:
-        from curriculum_gym.teachers import make_teacher
-
-        space = TaskSpace.from_state_dict(state["task_space"])
-        self.teacher = make_teacher(
-            state["teacher"], space, seed=state["seed"], return_range=state["return_range"], **state["options"]
-        )
-        self.teacher.load_state_dict(state)
+        self.teacher = Teacher.from_state_dict(state)
 
     def sample(self, seed: int | None = None) -> list[float]:
         return self.teacher.sample(seed=seed).tolist()
@@ -31,6 +25,12 @@ class _TeacherActor:
 
     def metrics(self) -> dict[str, float]:
         return self.teacher.metrics()
+
+    def return_range(self) -> tuple[float, float] | None:
+        return self.teacher.return_range
+
+    def set_return_range(self, return_range: list[float]) -> None:
+        self.teacher.set_return_range(return_range)
 
     def state_dict(self) -> dict[str, Any]:
         return self.teacher.state_dict()
@@ -76,19 +76,19 @@ class RayTeacherHandle:
         return self._get(self.actor.metrics.remote())
 
     @property
-    def teacher(self) -> Teacher:
-        from curriculum_gym.teachers import make_teacher
+    def return_range(self) -> tuple[float, float] | None:
+        """The actor's teacher's ``return_range`` (None while not known)."""
+        return self._get(self.actor.return_range.remote())
 
-        state = self._get(self.actor.state_dict.remote())
-        teacher = make_teacher(
-            state["teacher"],
-            self.task_space,
-            seed=state["seed"],
-            return_range=state["return_range"],
-            **state["options"],
-        )
-        teacher.load_state_dict(state)
-        return teacher
+    def set_return_range(self, return_range: tuple[float, float]) -> None:
+        """``Teacher.set_return_range`` on the actor's teacher."""
+        if return_range is None:
+            raise TypeError("return_range must be a (low, high) pair of numbers; got None")
+        self._get(self.actor.set_return_range.remote(list(check_return_range(return_range))))
+
+    @property
+    def teacher(self) -> Teacher:
+        return Teacher.from_state_dict(self._get(self.actor.state_dict.remote()))
 
     def save(self, path: str | os.PathLike) -> None:
         self.teacher.save(path)

@@ -192,9 +192,15 @@ class TeacherServer:
                 return {"ok": True}
             if op == "metrics":
                 return {"ok": True, "metrics": self.metrics()}
+            if op == "return_range":
+                return {"ok": True, "return_range": self.return_range}
+            if op == "set_return_range":
+                self.set_return_range(request["return_range"])
+                return {"ok": True}
             if op == "hello":
                 return {"ok": True, "client": client, "teacher": self.teacher.name}
-            raise ValueError(f"unknown request {op!r}; allowed: 'sample', 'update', 'metrics', 'hello'")
+            raise ValueError(f"unknown request {op!r}; allowed: 'sample', 'update', 'metrics', 'return_range', "
+                             "'set_return_range', 'hello'")
         except Exception as exc:  # a bad request never kills the connection or the server
             return {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:500]}"}
 
@@ -220,6 +226,15 @@ class TeacherServer:
 
     def metrics(self) -> dict[str, float]:
         return self.teacher.metrics()
+
+    @property
+    def return_range(self) -> list[float] | None:
+        with self.lock:
+            return_range = self.teacher.return_range
+        return None if return_range is None else list(return_range)
+
+    def set_return_range(self, return_range: Any) -> None:
+        self.teacher.set_return_range(return_range)  # takes the teacher's lock
 
     def save(self, path: str | os.PathLike) -> None:
         self.teacher.save(path)
@@ -248,7 +263,9 @@ class TeacherServer:
 
 
 class TeacherHandle:
-    """A picklable reference to a served teacher: ``sample()``, ``update()``, ``metrics()``.
+    """A picklable reference to a served teacher: ``sample()``, ``update()``, ``metrics()``,
+    ``return_range`` and ``set_return_range()`` (what ``TeacherWrapper`` calls when the
+    teacher's range is not known yet).
 
     In the process that called :func:`serve`, ``handle.teacher`` is the live teacher
     (for logging, plots, checkpoints: prefer ``handle.save(path)``, which takes the
@@ -377,6 +394,27 @@ class TeacherHandle:
     def metrics(self) -> dict[str, float]:
         server = self._local()
         return server.metrics() if server is not None else self._request({"op": "metrics"})["metrics"]
+
+    @property
+    def return_range(self) -> tuple[float, float] | None:
+        """The served teacher's ``return_range``: ``(low, high)``, or None while it is not known."""
+        server = self._local()
+        value = server.return_range if server is not None else self._request({"op": "return_range"})["return_range"]
+        return None if value is None else (float(value[0]), float(value[1]))
+
+    def set_return_range(self, return_range: tuple[float, float]) -> None:
+        """``Teacher.set_return_range`` on the served teacher: sets an unknown range; changing a known one
+        is a ``ValueError``."""
+        from curriculum_gym.teachers.base import check_return_range
+
+        if return_range is None:
+            raise TypeError("return_range must be a (low, high) pair of numbers; got None")
+        checked = check_return_range(return_range)  # checked before it travels
+        server = self._local()
+        if server is not None:
+            server.set_return_range(checked)
+        else:
+            self._request({"op": "set_return_range", "return_range": list(checked)})
 
     @property
     def teacher(self) -> Teacher:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 from typing import Any
 
 from curriculum_gym import checkpoint
+from curriculum_gym.protocols import TeacherLike, TeacherProtocol
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers.adr import ADR
 from curriculum_gym.teachers.alp_gmm import ALPGMM
-from curriculum_gym.teachers.base import STATE_KEYS, WALKER_RETURN_RANGE, Teacher, state_fields
+from curriculum_gym.teachers.base import WALKER_RETURN_RANGE, Teacher
 from curriculum_gym.teachers.covar_gmm import CovarGMM
 from curriculum_gym.teachers.gmm import Mixture
 from curriculum_gym.teachers.oracle import Oracle
@@ -31,17 +31,18 @@ def make_teacher(
 ) -> Teacher:
     """Build a teacher by name: ``"random"``, ``"alp-gmm"``, ``"riac"``, ``"covar-gmm"``, ``"adr"``, ``"oracle"``.
 
-    ``return_range=(low, high)`` says how to normalise returns (default: the walker
-    tracks' [-150, 350]); ``options`` go to the teacher's constructor.
+    ``return_range=(low, high)`` is the range of the env's raw returns, which the
+    learning-progress teachers (ALP-GMM, RIAC, Covar-GMM) normalise to [0, 1]. Left None,
+    ``TeacherWrapper`` and ``gym.make(..., teacher=...)`` give the teacher the env's range
+    (``env.unwrapped.return_range``); used without them, such a teacher needs
+    ``return_range`` or :meth:`Teacher.set_return_range` before its first update.
+    ``options`` go to the teacher's constructor: a wrong type is a ``TypeError``, a bad value or
+    an unknown option a ``ValueError``.
     """
     if not isinstance(name, str) or name not in TEACHERS:
         raise ValueError(f"unknown teacher {name!r}; allowed teachers: {sorted(TEACHERS)}")
     cls = TEACHERS[name]
-    accepted = inspect.signature(cls).parameters
-    unknown = sorted(k for k in options if k not in accepted or k in ("task_space", "seed", "return_range"))
-    if unknown:  # checked here, so that a TypeError from the constructor is the teacher's own (a wrong type)
-        allowed = ", ".join(cls.option_names) or "none"
-        raise ValueError(f"unknown option(s) {unknown} for teacher {name!r}; its options: {allowed}")
+    cls.check_option_names(options)  # here, so that a TypeError from the constructor is the teacher's own (a wrong type)
     return cls(task_space, seed=seed, return_range=return_range, **options)
 
 
@@ -50,17 +51,11 @@ def load_teacher(path: str | os.PathLike) -> Teacher:
 
     ``ValueError`` naming the file for anything that is not a valid checkpoint: a malformed
     file (see :mod:`curriculum_gym.checkpoint`), options the teacher's constructor refuses,
-    or a state the teacher refuses (``Teacher.load_state_dict``).
+    or a state the teacher refuses (:meth:`Teacher.from_state_dict`).
     """
     state = checkpoint.load_state(path)
     try:
-        state_fields(state, STATE_KEYS, "the teacher state")
-        if not isinstance(state["task_space"], dict) or not isinstance(state["options"], dict):
-            raise ValueError("task_space and options must be mappings")
-        space = TaskSpace.from_state_dict(state["task_space"])
-        teacher = make_teacher(state["teacher"], space, seed=state["seed"], return_range=state["return_range"],
-                               **state["options"])  # the constructor checks the options
-        teacher.load_state_dict(state)
+        teacher = Teacher.from_state_dict(state)
     except Exception as exc:  # noqa: BLE001 (whatever the file's values break, the file is invalid)
         problem = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
         problem = problem if len(problem) <= 500 else problem[:500] + "..."
@@ -79,6 +74,8 @@ __all__ = [
     "Oracle",
     "RandomTeacher",
     "Teacher",
+    "TeacherLike",
+    "TeacherProtocol",
     "load_teacher",
     "make_teacher",
 ]

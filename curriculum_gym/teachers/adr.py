@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -9,13 +10,12 @@ import numpy as np
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers.base import (
     Teacher,
-    check_fraction,
-    check_int,
     raw_return_bounds,
     short_repr,
     state_array,
     state_fields,
 )
+from curriculum_gym.teachers.params import Interval, PerDimension, Task
 
 
 class ADR(Teacher):
@@ -26,7 +26,9 @@ class ADR(Teacher):
     upper edge. Returns of episodes at an edge fill that edge's queue; when
     ``queue_length`` are in, a mean return >= ``expand_threshold`` moves the edge
     outwards by ``step_size`` (in that dimension's raw units; a number or one per
-    dimension), a mean <= ``shrink_threshold`` moves it inwards. Thresholds are raw returns.
+    dimension), a mean <= ``shrink_threshold`` moves it inwards. Thresholds are raw returns
+    (ADR needs no ``return_range``). As in TeachMyAgent, an edge that has reached the task
+    space's bound is no longer sampled, so it stays there.
 
     Example:
         >>> import curriculum_gym as cg
@@ -38,7 +40,14 @@ class ADR(Teacher):
     """
 
     name = "adr"
-    option_names = ("initial_task", "step_size", "expand_threshold", "shrink_threshold", "boundary_sampling_p", "queue_length")
+    _parameter_constraints = {  # the first four have no default: the expert knowledge ADR needs
+        "initial_task": [Task(), None],
+        "step_size": [PerDimension(broadcast=True, positive=True), None],
+        "expand_threshold": [Interval(Real, None, None), None],  # at least shrink_threshold
+        "shrink_threshold": [Interval(Real, None, None), None],
+        "boundary_sampling_p": Interval(Real, 0, 1),
+        "queue_length": Interval(Integral, 1, None),
+    }
 
     def __init__(
         self,
@@ -59,18 +68,10 @@ class ADR(Teacher):
         if missing:
             raise ValueError(f"the ADR teacher needs expert knowledge: give {missing} (an easy initial task, "
                              "the step by which bounds move, and the return thresholds to expand and shrink)")
-        self.initial_task = task_space.validate(initial_task).tolist()
-        steps = np.broadcast_to(np.asarray(step_size, dtype=np.float64), (task_space.dim,))
-        if not np.all(np.isfinite(steps)) or np.any(steps <= 0):
-            raise ValueError(f"step_size must be positive and finite (one number or {task_space.dim}); got {step_size!r}")
-        self.step_size = steps.tolist()
-        self.expand_threshold = float(expand_threshold)
-        self.shrink_threshold = float(shrink_threshold)
-        if not (np.isfinite(self.expand_threshold) and np.isfinite(self.shrink_threshold)) or self.shrink_threshold > self.expand_threshold:
-            raise ValueError(f"need finite thresholds with shrink_threshold <= expand_threshold; "
-                             f"got shrink={shrink_threshold}, expand={expand_threshold}")
-        self.boundary_sampling_p = check_fraction("boundary_sampling_p", boundary_sampling_p)
-        self.queue_length = check_int("queue_length", queue_length, 1)
+        self._set_params(locals())
+        if self.shrink_threshold > self.expand_threshold:
+            raise ValueError(f"need shrink_threshold <= expand_threshold; got shrink_threshold={self.shrink_threshold:g}, "
+                             f"expand_threshold={self.expand_threshold:g}")
         self.low_ = np.array(self.initial_task)
         self.high_ = np.array(self.initial_task)
         d = task_space.dim

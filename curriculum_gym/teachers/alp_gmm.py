@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -11,10 +12,6 @@ import numpy as np
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers.base import (
     Teacher,
-    check_choice,
-    check_fraction,
-    check_int,
-    check_potential_ks,
     proportional_choice,
     state_array,
     state_count,
@@ -22,8 +19,9 @@ from curriculum_gym.teachers.base import (
     state_float,
 )
 from curriculum_gym.teachers.fit_worker import FitWorker, FitWorkerDiedError
-from curriculum_gym.teachers.gmm import Mixture, fit_best_mixture
+from curriculum_gym.teachers.gmm import Mixture, fit_best_mixture, require_sklearn
 from curriculum_gym.teachers.history import NearestHistory
+from curriculum_gym.teachers.params import Boolean, IntegerList, Interval, Options
 
 #: Settings of the two published studies.
 PRESETS: dict[str, dict[str, Any]] = {
@@ -50,6 +48,9 @@ class ALPGMM(Teacher):
     to its mean ALP, a point drawn from it, its ALP coordinate dropped, clipped.
 
     Args:
+        return_range: (low, high) of the raw returns, normalised to [0, 1] for ALP; None (the
+            default): taken from the env by ``TeacherWrapper`` / ``gym.make(..., teacher=...)``,
+            or given later with :meth:`set_return_range` (updates are refused until then).
         preset: ``"corl2019"`` (fit_rate 250, random ratio 0.2, k 2..10) or
             ``"teachmyagent"`` (150, 0.05, k 2..9); explicit options override it.
         normalize_tasks: fit and measure distances in [0, 1]^d (default) or in raw units (the original).
@@ -73,16 +74,19 @@ class ALPGMM(Teacher):
     """
 
     name = "alp-gmm"
-    option_names = (
-        "fit_rate",
-        "random_task_ratio",
-        "potential_ks",
-        "criterion",
-        "normalize_tasks",
-        "max_history",
-        "background_fit",
-        "gmm_backend",
-    )
+    needs_return_range = True
+    _parameter_constraints = {
+        "preset": Options(PRESETS),
+        "fit_rate": [Interval(Integral, 2, None), None],  # None: the preset's
+        "random_task_ratio": [Interval(Real, 0, 1), None],
+        "potential_ks": [IntegerList(1), None],  # also at most fit_rate
+        "criterion": Options(("aic", "bic")),
+        "normalize_tasks": Boolean(),
+        "max_history": [Interval(Integral, 2, None), None],  # also at least fit_rate
+        "background_fit": Boolean(),
+        "gmm_backend": Options(("numpy", "sklearn")),
+    }
+    _not_saved = ("preset",)  # resolved into fit_rate, random_task_ratio and potential_ks
 
     def __init__(
         self,
@@ -101,31 +105,20 @@ class ALPGMM(Teacher):
         gmm_backend: str = "numpy",
     ) -> None:
         super().__init__(task_space, seed, return_range)
-        if preset not in PRESETS:
-            raise ValueError(f"unknown ALP-GMM preset {preset!r}; allowed: {sorted(PRESETS)}")
-        defaults = PRESETS[preset]
-        self.fit_rate = check_int("fit_rate", defaults["fit_rate"] if fit_rate is None else fit_rate, 2)
-        self.random_task_ratio = check_fraction(
-            "random_task_ratio", defaults["random_task_ratio"] if random_task_ratio is None else random_task_ratio
-        )
-        self.potential_ks = check_potential_ks(defaults["potential_ks"] if potential_ks is None else potential_ks,
-                                               self.fit_rate)
-        self.criterion = check_choice("criterion", criterion, ("aic", "bic"))
-        if not isinstance(normalize_tasks, bool):
-            raise ValueError(f"normalize_tasks must be True or False; got {normalize_tasks!r}")
-        self.normalize_tasks = normalize_tasks
-        if max_history is not None:
-            max_history = check_int("max_history", max_history, self.fit_rate)
-        self.max_history = max_history
-        if not isinstance(background_fit, bool):
-            raise ValueError(f"background_fit must be True or False; got {background_fit!r}")
-        self.background_fit = background_fit
-        self.gmm_backend = check_choice("gmm_backend", gmm_backend, ("numpy", "sklearn"))
+        self._set_params(locals())
+        for option, default in PRESETS[self.preset].items():  # options left None take the preset's
+            if getattr(self, option) is None:
+                setattr(self, option, list(default) if isinstance(default, list) else default)
+        if self.potential_ks[-1] > self.fit_rate:
+            raise ValueError(f"potential_ks must be integers in [1, fit_rate={self.fit_rate}]; got {self.potential_ks}")
+        if self.max_history is not None and self.max_history < self.fit_rate:
+            raise ValueError(f"max_history must be an integer >= fit_rate={self.fit_rate} or None; "
+                             f"got {self.max_history}")
         if gmm_backend == "sklearn":
-            import sklearn.mixture  # noqa: F401  (imported now, not inside the first fit)
+            require_sklearn()  # imported now, not inside the first fit
 
         # learned state
-        self.history_ = NearestHistory(task_space.dim, max_size=max_history)
+        self.history_ = NearestHistory(task_space.dim, max_size=self.max_history)
         self.window_ = np.empty((0, task_space.dim + 1))  # last fit_rate rows of [task, ALP]
         self.alps_: list[float] = []  # per-episode ALP (bounded like the history)
         self.mixture_: Mixture | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import numbers
 import os
@@ -15,8 +16,11 @@ import numpy as np
 from curriculum_gym import checkpoint
 from curriculum_gym.sharing import fork
 from curriculum_gym.tasks import TaskSpace
+from curriculum_gym.teachers.params import Boolean, check_params
 
-#: Return range of the walker tracks used to normalise returns (Portelas et al., CoRL 2019).
+#: The walker tracks' return range (Portelas et al., CoRL 2019), as their envs carry it in
+#: ``env.unwrapped.return_range``. No teacher applies it by itself: give a teacher its
+#: ``return_range``, or let ``TeacherWrapper`` / ``gym.make(..., teacher=...)`` take the env's.
 WALKER_RETURN_RANGE = (-150.0, 350.0)
 
 
@@ -27,8 +31,16 @@ class Teacher(ABC):
     :meth:`_update` (one finished episode with its raw return; learning-progress teachers
     normalise it to [0, 1] with :meth:`normalize_return`, clipped to ``return_range``),
     :meth:`_metrics` and :meth:`_get_state` / :meth:`_set_state` (their learned
-    state as plain values and numpy arrays). Constructor arguments are stored as
-    given; learned state has a trailing underscore.
+    state as plain values and numpy arrays). Constructor options are declared once, in
+    ``_parameter_constraints`` (see :mod:`curriculum_gym.teachers.params`), and checked
+    by :meth:`_set_params`; learned state has a trailing underscore.
+
+    ``return_range=(low, high)`` is the range of the raw returns that learning-progress
+    teachers (``needs_return_range``: ALP-GMM, RIAC, Covar-GMM) map to [0, 1]. ``None``
+    means not known yet: ``TeacherWrapper`` and ``gym.make(..., teacher=...)`` then give
+    the teacher the env's (:meth:`set_return_range`), and such a teacher used directly
+    refuses its first update until it has one. The others (random, ADR, oracle) compare
+    raw returns or none, and need no range.
 
     A teacher stays one curriculum wherever it goes. Its public methods take a
     per-teacher lock (threads may share it). When it is pickled to leave its
@@ -51,8 +63,27 @@ class Teacher(ABC):
 
     #: the name ``make_teacher`` knows this teacher by
     name: ClassVar[str] = "teacher"
-    #: constructor options (besides task_space, seed, return_range) saved in checkpoints
+    #: what each keyword-only constructor option accepts (checked by :meth:`_set_params`)
+    _parameter_constraints: ClassVar[dict[str, Any]] = {}
+    #: options that are resolved into others and not saved (ALP-GMM's ``preset``)
+    _not_saved: ClassVar[tuple[str, ...]] = ()
+    #: constructor options (besides task_space, seed, return_range) saved in checkpoints: the
+    #: keyword-only parameters of ``__init__`` declared in ``_parameter_constraints``, less ``_not_saved``
     option_names: ClassVar[tuple[str, ...]] = ()
+    #: whether :meth:`update` needs ``return_range`` (learning-progress teachers normalise returns with it)
+    needs_return_range: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "option_names" not in cls.__dict__:  # derived from the signature, unless a class lists them itself
+            cls.option_names = tuple(name for name in cls._keyword_options()
+                                     if name in cls._parameter_constraints and name not in cls._not_saved)
+
+    @classmethod
+    def _keyword_options(cls) -> tuple[str, ...]:
+        """The keyword-only parameters of the constructor: the teacher's options."""
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        return tuple(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
 
     def __init__(
         self,
@@ -61,16 +92,29 @@ class Teacher(ABC):
         return_range: tuple[float, float] | None = None,
     ) -> None:
         if not isinstance(task_space, TaskSpace):
-            raise ValueError(f"task_space must be a curriculum_gym.TaskSpace; got {type(task_space).__name__}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"seed must be a non-negative int or None; got {seed!r}")
+            raise TypeError(f"task_space must be a curriculum_gym.TaskSpace; got {type(task_space).__name__}")
         self.task_space = task_space
-        self.seed = None if seed is None else int(seed)
-        self.return_range = _check_return_range(return_range)
+        self.seed = None if seed is None else check_seed(seed)
+        self.return_range = check_return_range(return_range)
         self.rng_ = np.random.default_rng(self.seed)
         self.n_updates_ = 0
         self.n_samples_ = 0
         self._init_sharing()
+
+    def _set_params(self, values: dict[str, Any]) -> None:
+        """Check every option against ``_parameter_constraints`` and store its canonical value as an attribute.
+
+        ``values`` holds at least the constructor's keyword-only parameters (a subclass passes
+        ``locals()``). ``TypeError`` for a wrong type, ``ValueError`` for a bad value, each naming
+        the option and what it accepts.
+        """
+        declared, options = set(self._parameter_constraints), set(self._keyword_options())
+        if declared != options:  # a programming error in the subclass, not the caller's
+            raise TypeError(f"{type(self).__name__}._parameter_constraints must declare exactly the constructor's "
+                            f"keyword-only options {sorted(options)}; it declares {sorted(declared)}")
+        checked = check_params(self._parameter_constraints, values, self.task_space)
+        for name, value in checked.items():
+            setattr(self, name, value)
 
     # ----------------------------------------------------------- public API
     def sample(self, *, seed: int | None = None) -> np.ndarray:
@@ -92,7 +136,11 @@ class Teacher(ABC):
             return task
 
     def update(self, task: Any, episode_return: float) -> None:
-        """Tell the teacher one episode on ``task`` ended with ``episode_return`` (raw units)."""
+        """Tell the teacher one episode on ``task`` ended with ``episode_return`` (raw units).
+
+        ``ValueError`` (and nothing changes) for a task outside the bounds, a return that is
+        not finite, or a learning-progress teacher whose ``return_range`` is not known yet.
+        """
         remote = self._owner_handle()
         if remote is not None:
             remote.update(task, episode_return)
@@ -100,13 +148,55 @@ class Teacher(ABC):
         task = self.task_space.validate(task)
         r = check_return(episode_return)
         with self._lock:
+            if self.needs_return_range:
+                self._require_return_range()
             self._update(task, r)
             self.n_updates_ += 1
 
+    def set_return_range(self, return_range: tuple[float, float]) -> None:
+        """Give a teacher built without ``return_range`` the range of its env's raw returns.
+
+        What ``TeacherWrapper`` does when it meets a teacher whose ``return_range`` is None.
+        Setting the range it already has does nothing; changing a known range is a
+        ``ValueError`` (the returns seen so far were normalised with it). A forked copy sets
+        its original's.
+
+        Example:
+            >>> import curriculum_gym as cg
+            >>> t = cg.make_teacher("riac", cg.TaskSpace(["x"], [0], [1]), seed=0)
+            >>> t.return_range is None
+            True
+            >>> t.set_return_range((-150, 350))
+            >>> t.return_range
+            (-150.0, 350.0)
+        """
+        if return_range is None:
+            raise TypeError("return_range must be a (low, high) pair of numbers; got None")
+        checked = check_return_range(return_range)
+        remote = self._owner_handle()
+        if remote is not None:
+            remote.set_return_range(checked)
+            self.return_range = checked  # this copy's view, for callers that read it
+            return
+        with self._lock:
+            if self.return_range is not None and self.return_range != checked:
+                raise ValueError(f"this {self.name} teacher already has return_range={self.return_range}; it cannot "
+                                 f"change to {checked} (returns were normalised with it)")
+            self.return_range = checked
+
     def normalize_return(self, episode_return: float) -> float:
-        """Map a raw return to [0, 1] with ``return_range`` (clipped)."""
-        lo, hi = self.return_range
+        """Map a raw return to [0, 1] with ``return_range`` (clipped); ``ValueError`` while it is unknown."""
+        lo, hi = self._require_return_range()
         return min(1.0, max(0.0, (episode_return - lo) / (hi - lo)))
+
+    def _require_return_range(self) -> tuple[float, float]:
+        if self.return_range is None:
+            raise ValueError(
+                f"the {self.name} teacher normalises returns but does not know their range: pass "
+                "return_range=(low, high) to make_teacher, call teacher.set_return_range((low, high)), or use it "
+                "through TeacherWrapper / gym.make(..., teacher=...), which take the env's return_range"
+            )
+        return self.return_range
 
     def metrics(self) -> dict[str, float]:
         """Numbers worth logging (TensorBoard ``teacher/*``)."""
@@ -131,7 +221,7 @@ class Teacher(ABC):
             "teacher": self.name,
             "task_space": self.task_space.state_dict(),
             "seed": self.seed,
-            "return_range": list(self.return_range),
+            "return_range": None if self.return_range is None else list(self.return_range),
             "options": self.get_options(),
             "rng": copy.deepcopy(self.rng_.bit_generator.state),
             "n_updates": self.n_updates_,
@@ -144,7 +234,9 @@ class Teacher(ABC):
 
         ``ValueError`` for a malformed state (every field is checked: shapes, finite values,
         counts, the random generator, the teacher's own invariants) and for one saved by a
-        teacher with other options or ``return_range`` (``cg.load_teacher`` builds a matching one).
+        teacher with other options or another ``return_range`` (:meth:`from_state_dict` and
+        ``cg.load_teacher`` build a matching one). A teacher whose ``return_range`` is None takes
+        the state's; a state saved without one leaves this teacher's as it is.
         """
         self._refuse_in_copy("load_state_dict()")
         with self._lock:
@@ -172,18 +264,20 @@ class Teacher(ABC):
         seed = fields["seed"]
         if seed is not None:
             state_count(seed, "seed", high=None)
-        self._check_same_options(fields["options"], fields["return_range"])
+        return_range = self._check_same_options(fields["options"], fields["return_range"])
         if not isinstance(fields["state"], dict):
             raise ValueError(f"the learned state must be a mapping; got {type(fields['state']).__name__}")
         fresh = copy.copy(self)  # shallow: the hooks replace attributes, never change this object's
+        fresh.return_range = return_range
         fresh.rng_ = _generator_from_state(fields["rng"], type(self.rng_.bit_generator))
         fresh.n_updates_ = state_count(fields["n_updates"], "n_updates")
         fresh.n_samples_ = state_count(fields["n_samples"], "n_samples")
         fresh._set_state(fields["state"])
         return fresh
 
-    def _check_same_options(self, options: Any, return_range: Any) -> None:
-        """The state must come from a teacher with this one's options and return range."""
+    def _check_same_options(self, options: Any, return_range: Any) -> tuple[float, float] | None:
+        """The state must come from a teacher with this one's options and return range (either may be
+        unknown, None); returns the range the loaded teacher has."""
         if not isinstance(options, dict):
             raise ValueError(f"options must be a mapping; got {type(options).__name__}")
         own = self.get_options()
@@ -198,9 +292,61 @@ class Teacher(ABC):
                 raise ValueError(f"state was saved by a teacher with {name}={short_repr(options[name])}, but this "
                                  f"teacher has {name}={value!r}; load it into a teacher built with the same options "
                                  "(cg.load_teacher builds one from the file)")
-        if not _same_value(return_range, list(self.return_range)):
+        if return_range is None:
+            return self.return_range
+        try:
+            saved = check_return_range(return_range)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(str(exc)) from None
+        if self.return_range is not None and saved != self.return_range:
             raise ValueError(f"state was saved by a teacher with return_range={short_repr(return_range)}, but this "
                              f"teacher has return_range={list(self.return_range)}")
+        return saved
+
+    @classmethod
+    def from_state_dict(cls, state: dict[str, Any]) -> Teacher:
+        """A new teacher built from a :meth:`state_dict` (its name, task space, seed, return range and
+        options) and holding that state: it continues exactly where the saved one was.
+
+        Called on :class:`Teacher`, it builds whichever teacher the state names; called on a
+        subclass, the state must name that teacher. ``ValueError`` for any malformed state,
+        options the teacher's constructor refuses included.
+
+        Example:
+            >>> import curriculum_gym as cg
+            >>> t = cg.make_teacher("alp-gmm", cg.TaskSpace(["x"], [0], [1]), seed=0, return_range=(0, 1))
+            >>> t.update(t.sample(), 0.5)
+            >>> twin = cg.Teacher.from_state_dict(t.state_dict())
+            >>> type(twin).__name__, twin.n_updates_, bool((twin.sample() == t.sample()).all())
+            ('ALPGMM', 1, True)
+        """
+        from curriculum_gym.teachers import TEACHERS
+
+        fields = state_fields(state, STATE_KEYS, "a teacher state")
+        name, options = fields["teacher"], fields["options"]
+        teacher_cls = TEACHERS.get(name) if isinstance(name, str) else None
+        if teacher_cls is None:
+            raise ValueError(f"the state names an unknown teacher {short_repr(name)}; known teachers: {sorted(TEACHERS)}")
+        if cls is not Teacher and not issubclass(teacher_cls, cls):
+            raise ValueError(f"the state is for a {name} teacher ({teacher_cls.__name__}), not a {cls.__name__}")
+        if not isinstance(fields["task_space"], dict) or not isinstance(options, dict):
+            raise ValueError("a teacher state's task_space and options must be mappings")
+        try:
+            space = TaskSpace.from_state_dict(fields["task_space"])
+            teacher_cls.check_option_names(options)
+            teacher = teacher_cls(space, seed=fields["seed"], return_range=fields["return_range"], **options)
+        except (TypeError, ValueError) as exc:  # in a state, a wrong type too is a bad value
+            raise ValueError(f"invalid {name} teacher state: {exc}") from None
+        teacher.load_state_dict(state)
+        return teacher
+
+    @classmethod
+    def check_option_names(cls, options: Any) -> None:
+        """``ValueError`` naming the teacher's options when ``options`` holds a name its constructor does not take."""
+        unknown = sorted(str(k) for k in options if k not in cls.option_names and k not in cls._not_saved)
+        if unknown:
+            allowed = ", ".join((*cls.option_names, *cls._not_saved)) or "none"
+            raise ValueError(f"unknown option(s) {unknown} for teacher {cls.name!r}; its options: {allowed}")
 
     def save(self, path: str | os.PathLike) -> None:
         """Write a checkpoint (JSON + ``.npy`` arrays in one zip, no pickle), atomically."""
@@ -296,15 +442,26 @@ class Teacher(ABC):
         return f"{type(self).__name__}({self.task_space}, seed={self.seed}{', ' + opts if opts else ''})"
 
 
-def _check_return_range(return_range: Any) -> tuple[float, float]:
+def check_return_range(return_range: Any) -> tuple[float, float] | None:
+    """``None`` (not known yet) or a ``(low, high)`` pair of finite numbers with low < high, as floats.
+
+    ``TypeError`` for something that is not a pair of real numbers, ``ValueError`` for a pair that
+    is not finite or not increasing.
+    """
     if return_range is None:
-        return WALKER_RETURN_RANGE
+        return None
     try:
-        lo, hi = (float(v) for v in return_range)
-    except (TypeError, ValueError):
-        raise ValueError(f"return_range must be a (low, high) pair of numbers; got {return_range!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise ValueError(f"return_range must be finite with low < high; got ({lo}, {hi})")
+        if isinstance(return_range, (str, bytes, dict)):
+            raise TypeError
+        n = len(return_range)
+    except TypeError:
+        raise TypeError(f"return_range must be a (low, high) pair of numbers or None; got "
+                        f"{type(return_range).__name__} {short_repr(return_range)}") from None
+    if n != 2:
+        raise ValueError(f"return_range must be a (low, high) pair of numbers or None; got {short_repr(return_range)}")
+    lo, hi = (check_real(f"return_range[{i}]", v) for i, v in enumerate(return_range))
+    if not lo < hi:
+        raise ValueError(f"return_range must have low < high; got ({lo:g}, {hi:g})")
     return (lo, hi)
 
 
@@ -342,9 +499,7 @@ def check_real(name: str, value: Any, low: float = -math.inf, high: float = math
 
 def check_bool(name: str, value: Any) -> bool:
     """``value`` as a bool: ``TypeError`` for anything but True or False (a string like ``"no"`` included)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {short_repr(value)}")
-    return bool(value)
+    return Boolean().check(name, value, None)
 
 
 def check_return(episode_return: Any) -> float:
@@ -361,17 +516,9 @@ def check_seed(seed: Any) -> int:
     return int(seed)
 
 
-def check_fraction(name: str, value: Any, low: float = 0.0, high: float = 1.0) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number in [{low}, {high}]; got {value!r}") from None
-    if not (low <= v <= high):
-        raise ValueError(f"{name} must be in [{low}, {high}]; got {v}")
-    return v
-
-
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """An integer in [low, high] (``ValueError`` otherwise); teachers check their options with
+    ``_parameter_constraints`` instead (see :mod:`curriculum_gym.teachers.params`)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
     v = int(value)
@@ -379,23 +526,6 @@ def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
         bound = f">= {low}" if high is None else f"in [{low}, {high}]"
         raise ValueError(f"{name} must be an integer {bound}; got {v}")
     return v
-
-
-def check_potential_ks(potential_ks: Any, fit_rate: int) -> list[int]:
-    """The candidate numbers of Gaussians: a non-empty list of integers in [1, fit_rate], sorted."""
-    try:
-        ks = sorted({check_int("potential_ks entries", k, 1, fit_rate) for k in potential_ks})
-    except TypeError:
-        raise ValueError(f"potential_ks must be a list of integers in [1, fit_rate]; got {potential_ks!r}") from None
-    if not ks:
-        raise ValueError("potential_ks must name at least one number of Gaussians")
-    return ks
-
-
-def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {list(allowed)}; got {value!r}")
-    return value
 
 
 def proportional_choice(rng: np.random.Generator, weights: np.ndarray) -> int:

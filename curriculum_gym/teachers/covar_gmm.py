@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
 from curriculum_gym.tasks import TaskSpace
-from curriculum_gym.teachers.base import (
-    Teacher,
-    check_bool,
-    check_choice,
-    check_fraction,
-    check_int,
-    check_potential_ks,
-    proportional_choice,
-    state_array,
-    state_fields,
-)
+from curriculum_gym.teachers.base import Teacher, proportional_choice, state_array, state_fields
 from curriculum_gym.teachers.gmm import Mixture, fit_best_mixture
+from curriculum_gym.teachers.params import Boolean, IntegerList, Interval, Options
 
 
 class CovarGMM(Teacher):
@@ -37,7 +28,15 @@ class CovarGMM(Teacher):
     """
 
     name = "covar-gmm"
-    option_names = ("fit_rate", "random_task_ratio", "potential_ks", "absolute_lp", "normalize_tasks", "gmm_backend")
+    needs_return_range = True
+    _parameter_constraints = {
+        "fit_rate": Interval(Integral, 2, None),
+        "random_task_ratio": Interval(Real, 0, 1),
+        "potential_ks": IntegerList(1),  # also at most fit_rate
+        "absolute_lp": Boolean(),
+        "normalize_tasks": Boolean(),
+        "gmm_backend": Options(("numpy", "sklearn")),
+    }
 
     def __init__(
         self,
@@ -53,15 +52,9 @@ class CovarGMM(Teacher):
         gmm_backend: str = "numpy",
     ) -> None:
         super().__init__(task_space, seed, return_range)
-        self.fit_rate = check_int("fit_rate", fit_rate, 2)
-        if isinstance(random_task_ratio, (bool, np.bool_)) or not isinstance(random_task_ratio, numbers.Real):
-            raise TypeError(f"random_task_ratio must be a number in [0, 1]; got {type(random_task_ratio).__name__} "
-                            f"{random_task_ratio!r}")
-        self.random_task_ratio = check_fraction("random_task_ratio", random_task_ratio)  # nan and inf fail too
-        self.potential_ks = check_potential_ks(potential_ks, self.fit_rate)
-        self.absolute_lp = check_bool("absolute_lp", absolute_lp)
-        self.normalize_tasks = check_bool("normalize_tasks", normalize_tasks)
-        self.gmm_backend = check_choice("gmm_backend", gmm_backend, ("numpy", "sklearn"))
+        self._set_params(locals())
+        if self.potential_ks[-1] > self.fit_rate:
+            raise ValueError(f"potential_ks must be integers in [1, fit_rate={self.fit_rate}]; got {self.potential_ks}")
         self.window_ = np.empty((0, task_space.dim + 2))
         self.mixture_: Mixture | None = None
 

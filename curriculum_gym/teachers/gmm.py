@@ -93,21 +93,49 @@ def fit_best_mixture(
 
     Returns None when no candidate could be fitted (e.g. fewer rows than components).
     """
-    data = np.asarray(data, dtype=np.float64)
-    ks = [k for k in ks if k <= len(data)]
-    if not ks:
+    candidates = fit_mixtures(data, ks, seed, criterion, backend, max_iter, tol, reg_covar)
+    scores = np.array([score for _, _, score in candidates])
+    if not np.isfinite(scores).any():
         return None
+    return candidates[int(np.argmin(np.where(np.isfinite(scores), scores, np.inf)))][1]
+
+
+def fit_mixtures(
+    data: np.ndarray,
+    ks: list[int],
+    seed: int,
+    criterion: str = "aic",
+    backend: str = "numpy",
+    max_iter: int = 100,
+    tol: float = 1e-3,
+    reg_covar: float = 1e-6,
+) -> list[tuple[int, Mixture | None, float]]:
+    """``(k, mixture, score)`` for every k in ``ks`` up to the number of rows, in the order of ``ks``.
+
+    ``score`` is the fitted mixture's AIC or BIC on ``data`` (what scikit-learn's
+    ``GaussianMixture.aic(data)`` / ``.bic(data)`` give for the same parameters); a candidate
+    that could not be fitted (a collapsed component) has ``mixture`` None and ``score`` NaN.
+    """
+    if criterion not in ("aic", "bic"):
+        raise ValueError(f"criterion must be one of ['aic', 'bic']; got {criterion!r}")
+    data = np.asarray(data, dtype=np.float64)
+    ks = [int(k) for k in ks if k <= len(data)]
+    if not ks:
+        return []
     if backend == "sklearn":
         return _fit_sklearn(data, ks, seed, criterion, max_iter, tol, reg_covar)
     rng = np.random.default_rng(seed)
     layout = _Layout(ks)
     resp = _kmeans_responsibilities(data, layout, rng)
     weights, means, covs, scores = _em(data, layout, resp, criterion, max_iter, tol, reg_covar)
-    if not np.isfinite(scores).any():
-        return None
-    best = int(np.argmin(np.where(np.isfinite(scores), scores, np.inf)))
-    cols = slice(layout.starts[best], layout.starts[best] + ks[best])
-    return Mixture(weights[cols].copy(), means[cols].copy(), covs[cols].copy())
+    out = []
+    for m, k in enumerate(ks):
+        if not np.isfinite(scores[m]):
+            out.append((k, None, float("nan")))
+            continue
+        cols = slice(layout.starts[m], layout.starts[m] + k)
+        out.append((k, Mixture(weights[cols].copy(), means[cols].copy(), covs[cols].copy()), float(scores[m])))
+    return out
 
 
 def _n_parameters(k: int, d: int) -> int:
@@ -244,13 +272,23 @@ def _em(data, layout, resp, criterion, max_iter, tol, reg_covar):
     return weights, means, covs, scores
 
 
-def _fit_sklearn(data, ks, seed, criterion, max_iter, tol, reg_covar) -> Mixture:
+def require_sklearn() -> None:
+    """Import scikit-learn's mixtures, or say how to install them (they are optional)."""
+    try:
+        import sklearn.mixture  # noqa: F401
+    except ImportError:
+        raise ImportError('gmm_backend="sklearn" needs scikit-learn: pip install "curriculum-gym[sklearn]" '
+                          '(the default gmm_backend="numpy" needs nothing more)') from None
+
+
+def _fit_sklearn(data, ks, seed, criterion, max_iter, tol, reg_covar) -> list[tuple[int, Mixture | None, float]]:
     import warnings
 
+    require_sklearn()
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.mixture import GaussianMixture
 
-    best, best_score = None, np.inf
+    out = []
     for k in ks:
         gmm = GaussianMixture(k, covariance_type="full", n_init=1, random_state=seed, max_iter=max_iter, tol=tol, reg_covar=reg_covar)
         with warnings.catch_warnings(), np.errstate(under="ignore"):
@@ -258,10 +296,8 @@ def _fit_sklearn(data, ks, seed, criterion, max_iter, tol, reg_covar) -> Mixture
             try:
                 gmm.fit(data)
             except ValueError:  # ill-defined covariance
+                out.append((k, None, float("nan")))
                 continue
         score = gmm.aic(data) if criterion == "aic" else gmm.bic(data)
-        if score < best_score:
-            best, best_score = gmm, score
-    if best is None:
-        return None
-    return Mixture(best.weights_.copy(), best.means_.copy(), best.covariances_.copy())
+        out.append((k, Mixture(gmm.weights_.copy(), gmm.means_.copy(), gmm.covariances_.copy()), float(score)))
+    return out

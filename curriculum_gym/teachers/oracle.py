@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from curriculum_gym.tasks import TaskSpace, as_real_array
+from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers.base import (
     Teacher,
-    check_fraction,
-    check_int,
-    check_real,
     raw_return_bounds,
     state_array,
     state_count,
     state_fields,
 )
+from curriculum_gym.teachers.params import Interval, PerDimension, Task
 
 #: Stump Tracks: start at low stumps far apart, move towards high stumps close together.
 STUMP_TRACKS_DEFAULTS = {"start": [0.0, 6.0], "step": [0.1, -0.2]}
@@ -40,7 +39,13 @@ class Oracle(Teacher):
     """
 
     name = "oracle"
-    option_names = ("start", "step", "window_ratio", "update_every", "threshold")
+    _parameter_constraints = {
+        "start": Task(),  # None: the Stump Tracks default, for that task space only
+        "step": PerDimension(),
+        "window_ratio": Interval(Real, 0, 1, closed="right"),
+        "update_every": Interval(Integral, 1, None),
+        "threshold": Interval(Real, None, None),
+    }
 
     def __init__(
         self,
@@ -61,18 +66,7 @@ class Oracle(Teacher):
         if start is None or step is None:
             raise ValueError("the oracle teacher needs expert knowledge: give start (the easy corner) and step "
                              f"(the move towards harder tasks, one number per parameter of {list(task_space.names)})")
-        try:
-            self.start = task_space.validate(start).tolist()
-        except ValueError as exc:
-            raise ValueError(f"start must be a task inside the bounds ({task_space.bounds_str()}): {exc}") from None
-        steps = as_real_array(step, "step")
-        if steps.shape != (task_space.dim,) or not np.all(np.isfinite(steps)):
-            raise ValueError(f"step must be {task_space.dim} finite numbers, one per parameter of "
-                             f"{list(task_space.names)}; got {step!r}")
-        self.step = steps.tolist()
-        self.window_ratio = check_fraction("window_ratio", check_real("window_ratio", window_ratio), 1e-6, 1.0)
-        self.update_every = check_int("update_every", update_every, 1)
-        self.threshold = check_real("threshold", threshold)
+        self._set_params(locals())
         self.window_low_, self.window_high_ = self._window_at(np.array(self.start))
         self.n_moves_ = 0
         self.returns_: list[float] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -11,8 +12,6 @@ import numpy as np
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers.base import (
     Teacher,
-    check_fraction,
-    check_int,
     proportional_choice,
     short_repr,
     state_array,
@@ -20,6 +19,7 @@ from curriculum_gym.teachers.base import (
     state_fields,
     state_float,
 )
+from curriculum_gym.teachers.params import Interval
 
 _REGION_KEYS = ("low", "high", "tasks", "returns", "alp", "split_dim", "split_at", "children")
 
@@ -61,14 +61,15 @@ class RIAC(Teacher):
     """
 
     name = "riac"
-    option_names = (
-        "max_region_size",
-        "n_split_attempts",
-        "min_region_size",
-        "min_dims_range_ratio",
-        "discard_ratio",
-        "mutation_std",
-    )
+    needs_return_range = True
+    _parameter_constraints = {
+        "max_region_size": Interval(Integral, 4, None),
+        "n_split_attempts": Interval(Integral, 1, None),
+        "min_region_size": [Interval(Integral, 1, None), None],  # also at most max_region_size // 2; None: 1/20 of it
+        "min_dims_range_ratio": Interval(Real, 0, 0.5),
+        "discard_ratio": Interval(Real, 0, 1),
+        "mutation_std": Interval(Real, 0, 10),
+    }
 
     def __init__(
         self,
@@ -84,15 +85,12 @@ class RIAC(Teacher):
         mutation_std: float = 0.1,
     ) -> None:
         super().__init__(task_space, seed, return_range)
-        self.max_region_size = check_int("max_region_size", max_region_size, 4)
-        self.n_split_attempts = check_int("n_split_attempts", n_split_attempts, 1)
-        self.min_region_size = check_int(
-            "min_region_size", max(1, self.max_region_size // 20) if min_region_size is None else min_region_size,
-            1, self.max_region_size // 2,
-        )
-        self.min_dims_range_ratio = check_fraction("min_dims_range_ratio", min_dims_range_ratio, 0.0, 0.5)
-        self.discard_ratio = check_fraction("discard_ratio", discard_ratio, 0.0, 1.0)
-        self.mutation_std = check_fraction("mutation_std", mutation_std, 0.0, 10.0)
+        self._set_params(locals())
+        if self.min_region_size is None:
+            self.min_region_size = max(1, self.max_region_size // 20)
+        if self.min_region_size > self.max_region_size // 2:
+            raise ValueError(f"min_region_size must be an integer in [1, max_region_size // 2 = "
+                             f"{self.max_region_size // 2}]; got {self.min_region_size}")
         d = task_space.dim
         self.regions_: list[Region] = [Region(np.zeros(d), np.ones(d))]
 
