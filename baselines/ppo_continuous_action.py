@@ -158,8 +158,9 @@ def make_env(args: Args, teacher, idx: int, run_dir: Path):
 
 def sync_envs(args: Args, teacher, indices, run_dir: Path) -> gym.vector.SyncVectorEnv:
     # SAME_STEP autoreset: when an env's episode ends, the obs it returns is already its next episode's first
-    return gym.vector.SyncVectorEnv([make_env(args, teacher, i, run_dir) for i in indices],
-                                    autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    return gym.vector.SyncVectorEnv(
+        [make_env(args, teacher, i, run_dir) for i in indices], autoreset_mode=gym.vector.AutoresetMode.SAME_STEP
+    )
 
 
 def env_worker(remote, args: Args, teacher, indices: list[int], run_dir: Path):
@@ -199,8 +200,9 @@ class Envs:
         for indices in np.array_split(np.arange(n_local, args.num_envs), args.env_workers or 1):
             if len(indices):
                 remote, child = ctx.Pipe()
-                process = ctx.Process(target=env_worker, args=(child, args, teacher, indices.tolist(), run_dir),
-                                      daemon=True)
+                process = ctx.Process(
+                    target=env_worker, args=(child, args, teacher, indices.tolist(), run_dir), daemon=True
+                )
                 process.start()
                 child.close()
                 self.workers.append((slice(int(indices[0]), int(indices[-1]) + 1), remote, process))
@@ -242,13 +244,17 @@ class Agent(nn.Module):
     def __init__(self, obs_dim: int, act_dim: int, hidden: int):
         super().__init__()
         self.critic = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, hidden)), nn.Tanh(),
-            layer_init(nn.Linear(hidden, hidden)), nn.Tanh(),
+            layer_init(nn.Linear(obs_dim, hidden)),
+            nn.Tanh(),
+            layer_init(nn.Linear(hidden, hidden)),
+            nn.Tanh(),
             layer_init(nn.Linear(hidden, 1), std=1.0),
         )
         self.actor_mean = nn.Sequential(
-            layer_init(nn.Linear(obs_dim, hidden)), nn.Tanh(),
-            layer_init(nn.Linear(hidden, hidden)), nn.Tanh(),
+            layer_init(nn.Linear(obs_dim, hidden)),
+            nn.Tanh(),
+            layer_init(nn.Linear(hidden, hidden)),
+            nn.Tanh(),
             layer_init(nn.Linear(hidden, act_dim), std=0.01),
         )
         self.actor_logstd = nn.Parameter(torch.zeros(1, act_dim))
@@ -288,8 +294,8 @@ def flatten_parameters(module: nn.Module) -> nn.Parameter:
     offset = 0
     for p in params:
         n = p.numel()
-        p.data = flat.data[offset:offset + n].view_as(p)
-        p.grad = flat.grad[offset:offset + n].view_as(p)
+        p.data = flat.data[offset : offset + n].view_as(p)
+        p.grad = flat.grad[offset : offset + n].view_as(p)
         offset += n
     return flat
 
@@ -309,8 +315,11 @@ def make_eval_policy(agent: Agent, obs_mean: np.ndarray, obs_var: np.ndarray, ep
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
-    run_dir = Path(args.resume) if args.resume else Path(args.runs_dir) / (
-        f"{args.env_id}__{args.exp_name}__{args.teacher}__{args.seed}__{int(time.time())}")
+    run_dir = (
+        Path(args.resume)
+        if args.resume
+        else Path(args.runs_dir) / (f"{args.env_id}__{args.exp_name}__{args.teacher}__{args.seed}__{int(time.time())}")
+    )
     resuming = (run_dir / "agent.ckpt").exists()
     if resuming:
         settings_from_run(args, Args(), run_dir)
@@ -320,7 +329,9 @@ if __name__ == "__main__":
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "args.json").write_text(json.dumps(asdict(args), indent=2))
     writer = SummaryWriter(str(run_dir))
-    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in asdict(args).items()))
+    writer.add_text(
+        "hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in asdict(args).items())
+    )
 
     # TRY NOT TO MODIFY: seeding
     random.seed(args.seed)
@@ -360,7 +371,11 @@ if __name__ == "__main__":
         agent.load_state_dict(runs.to_torch_tree(state["agent"]))
         obs_rms.mean, obs_rms.var, obs_rms.count = state["obs_mean"], state["obs_var"], state["obs_count"]
         if "return_var" in state:  # (older checkpoints restart the reward normalisation)
-            return_rms.mean, return_rms.var, return_rms.count = state["return_mean"], state["return_var"], state["return_count"]
+            return_rms.mean, return_rms.var, return_rms.count = (
+                state["return_mean"],
+                state["return_var"],
+                state["return_count"],
+            )
         global_step, student_resets = int(state["global_step"]), int(state.get("student_resets", 0))
         folder.resume(global_step)  # an episode or evaluation after the checkpoint is redone
     flat_params = flatten_parameters(agent)  # after loading: the agent's parameters become slices of flat_params
@@ -376,11 +391,21 @@ if __name__ == "__main__":
     write_run_record(False)
 
     def save_checkpoint():
-        folder.save({"agent": runs.to_numpy_tree(agent.state_dict()),
-                     "optimizer": runs.to_numpy_tree(optimizer.state_dict()),
-                     "obs_mean": obs_rms.mean, "obs_var": obs_rms.var, "obs_count": float(obs_rms.count),
-                     "return_mean": return_rms.mean, "return_var": return_rms.var, "return_count": float(return_rms.count),
-                     "global_step": global_step, "student_resets": student_resets}, shared_teacher)
+        folder.save(
+            {
+                "agent": runs.to_numpy_tree(agent.state_dict()),
+                "optimizer": runs.to_numpy_tree(optimizer.state_dict()),
+                "obs_mean": obs_rms.mean,
+                "obs_var": obs_rms.var,
+                "obs_count": float(obs_rms.count),
+                "return_mean": return_rms.mean,
+                "return_var": return_rms.var,
+                "return_count": float(return_rms.count),
+                "global_step": global_step,
+                "student_resets": student_resets,
+            },
+            shared_teacher,
+        )
 
     def run_evaluation():  # the standard test set on the standard env (no --task-bounds, no --challenge)
         policy = make_eval_policy(agent, obs_rms.mean, obs_rms.var, epsilon)
@@ -406,9 +431,20 @@ if __name__ == "__main__":
     current_task = np.array(current_task, dtype=np.float64)
     next_obs, next_done = normalize_obs(raw_obs), np.zeros(args.num_envs, dtype=np.float32)
     episode_return, episode_length = np.zeros(args.num_envs), np.zeros(args.num_envs, dtype=np.int64)
-    start_time, start_cpu, start_step, eval_time, last_return = time.time(), time.process_time(), global_step, 0.0, float("nan")
-    bar = tqdm(total=num_iterations * batch_size, initial=global_step, unit="step", disable=not args.progress,
-               dynamic_ncols=True)
+    start_time, start_cpu, start_step, eval_time, last_return = (
+        time.time(),
+        time.process_time(),
+        global_step,
+        0.0,
+        float("nan"),
+    )
+    bar = tqdm(
+        total=num_iterations * batch_size,
+        initial=global_step,
+        unit="step",
+        disable=not args.progress,
+        dynamic_ncols=True,
+    )
 
     stop = []  # a SIGTERM (e.g. benchmarks/learning.py's time budget) ends the run at the next iteration
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
@@ -458,8 +494,9 @@ if __name__ == "__main__":
         returns = advantages + values
 
         # flatten the batch (views of the numpy buffers)
-        b_obs, b_logprobs, b_actions = (torch.from_numpy(x) for x in (
-            obs.reshape(-1, obs_dim), logprobs.reshape(-1), actions.reshape(-1, act_dim)))
+        b_obs, b_logprobs, b_actions = (
+            torch.from_numpy(x) for x in (obs.reshape(-1, obs_dim), logprobs.reshape(-1), actions.reshape(-1, act_dim))
+        )
         b_advantages, b_returns, b_values = (torch.from_numpy(x.reshape(-1)) for x in (advantages, returns, values))
 
         # Optimizing the policy and value network
@@ -467,12 +504,14 @@ if __name__ == "__main__":
         for _epoch in range(args.update_epochs):
             # one shuffle per epoch: every minibatch below is then a slice (a view, no gather)
             perm = torch.randperm(batch_size)
-            e_obs, e_logprobs, e_actions, e_advantages, e_returns, e_values = (x[perm] for x in (
-                b_obs, b_logprobs, b_actions, b_advantages, b_returns, b_values))
+            e_obs, e_logprobs, e_actions, e_advantages, e_returns, e_values = (
+                x[perm] for x in (b_obs, b_logprobs, b_actions, b_advantages, b_returns, b_values)
+            )
             if args.norm_adv:  # each minibatch's advantages normalised on their own, all minibatches in one go
                 e_advantages = e_advantages[: args.num_minibatches * minibatch_size].view(args.num_minibatches, -1)
-                e_advantages = ((e_advantages - e_advantages.mean(1, keepdim=True))
-                                / (e_advantages.std(1, keepdim=True) + 1e-8)).view(-1)
+                e_advantages = (
+                    (e_advantages - e_advantages.mean(1, keepdim=True)) / (e_advantages.std(1, keepdim=True) + 1e-8)
+                ).view(-1)
             for start in range(0, args.num_minibatches * minibatch_size, minibatch_size):
                 mb = slice(start, start + minibatch_size)
                 _, newlogprob, entropy, newvalue = agent.get_action_and_value(e_obs[mb], e_actions[mb])
@@ -483,8 +522,9 @@ if __name__ == "__main__":
                 mb_advantages = e_advantages[mb]
 
                 # Policy loss
-                pg_loss = torch.max(-mb_advantages * ratio,
-                                    -mb_advantages * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)).mean()
+                pg_loss = torch.max(
+                    -mb_advantages * ratio, -mb_advantages * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)
+                ).mean()
 
                 # Value loss
                 if args.clip_vloss:
@@ -506,7 +546,9 @@ if __name__ == "__main__":
                 flat_params.grad.mul_(torch.clamp(args.max_grad_norm / (grad_norm + 1e-6), max=1.0))
                 optimizer.step()
 
-            with torch.no_grad():  # the epoch's last minibatch; calculate approx_kl http://joschu.net/blog/kl-approx.html
+            with (
+                torch.no_grad()
+            ):  # the epoch's last minibatch; calculate approx_kl http://joschu.net/blog/kl-approx.html
                 old_approx_kl = (-logratio).mean()
                 approx_kl = ((ratio - 1) - logratio).mean()
             if args.target_kl is not None and approx_kl.item() > args.target_kl:
@@ -553,7 +595,9 @@ if __name__ == "__main__":
             discounted_return[:] = 0.0
             student_resets += 1
             writer.add_scalar("charts/student_resets", student_resets, global_step)
-            bar.write(f"step {global_step}: the student is re-initialised ({student_resets}); the teacher keeps its state")
+            bar.write(
+                f"step {global_step}: the student is re-initialised ({student_resets}); the teacher keeps its state"
+            )
 
     bar.close()
     if stop:  # stopped from outside: a checkpoint to --resume from
@@ -566,8 +610,10 @@ if __name__ == "__main__":
         print(f"stopped by SIGTERM at step {global_step}; continue with --resume {run_dir}")
         sys.exit(143)
     train_time, train_cpu = time.time() - start_time - eval_time, time.process_time() - start_cpu
-    print(f"training: {global_step - start_step} steps in {train_time:.2f} s "
-          f"({(global_step - start_step) / train_time:.0f} steps/s, evaluations excluded; {train_cpu:.2f} s CPU here)")
+    print(
+        f"training: {global_step - start_step} steps in {train_time:.2f} s "
+        f"({(global_step - start_step) / train_time:.0f} steps/s, evaluations excluded; {train_cpu:.2f} s CPU here)"
+    )
     result = run_evaluation()
     save_checkpoint()
     envs.close()
@@ -576,13 +622,17 @@ if __name__ == "__main__":
     writer.close()
     write_run_record(True)
     plots = cg.plotting.plot_run(run_dir) if args.plots else []
-    print(f"{args.teacher} on {args.env_id} ({args.body}), {global_step} steps: "
-          f"{100 * result.mastered:.1f}% of {len(result.tasks)} test tasks mastered "
-          f"(mean test return {result.mean_returns.mean():.1f})")
+    print(
+        f"{args.teacher} on {args.env_id} ({args.body}), {global_step} steps: "
+        f"{100 * result.mastered:.1f}% of {len(result.tasks)} test tasks mastered "
+        f"(mean test return {result.mean_returns.mean():.1f})"
+    )
     if teacher is not None and len(folder.episodes["task"]) >= 20:  # what the curriculum did
         tasks_played, tenth = np.array(folder.episodes["task"]), max(1, len(folder.episodes["task"]) // 10)
         first, last = tasks_played[:tenth].mean(axis=0), tasks_played[-tenth:].mean(axis=0)
         moved = ", ".join(f"{n} {a:.2f} -> {b:.2f}" for n, a, b in zip(task_space.names, first, last))
-        print(f"curriculum: {len(tasks_played)} episodes; mean task of the first and last tenth: {moved}"
-              + (f"; {teacher.metrics()['n_fits']} mixtures fitted" if "n_fits" in teacher.metrics() else ""))
+        print(
+            f"curriculum: {len(tasks_played)} episodes; mean task of the first and last tenth: {moved}"
+            + (f"; {teacher.metrics()['n_fits']} mixtures fitted" if "n_fits" in teacher.metrics() else "")
+        )
     print(f"run folder: {run_dir}  (plots: {', '.join(p.name for p in plots)}; tensorboard --logdir {args.runs_dir})")

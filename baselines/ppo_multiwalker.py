@@ -94,9 +94,14 @@ class Args:
 
 def make_env(args: Args, teacher, render_mode: str | None = None):
     """The team's env: tasks from ``teacher``, or (``--teacher none``) drawn uniformly by the env, or ``--task``."""
-    env = multiwalker_tracks_v0.parallel_env(n_walkers=args.n_walkers, track=args.track, body=args.body,
-                                             max_cycles=args.max_cycles, task=list(args.task) or None,
-                                             render_mode=render_mode)
+    env = multiwalker_tracks_v0.parallel_env(
+        n_walkers=args.n_walkers,
+        track=args.track,
+        body=args.body,
+        max_cycles=args.max_cycles,
+        task=list(args.task) or None,
+        render_mode=render_mode,
+    )
     return env if teacher is None else cg.ParallelTeacherWrapper(env, teacher)
 
 
@@ -109,11 +114,20 @@ def layer_init(layer, std=2**0.5, bias_const=0.0):
 class Agent(nn.Module):
     def __init__(self, obs_dim: int, act_dim: int, hidden: int):
         super().__init__()
-        self.critic = nn.Sequential(layer_init(nn.Linear(obs_dim, hidden)), nn.Tanh(),
-                                    layer_init(nn.Linear(hidden, hidden)), nn.Tanh(), layer_init(nn.Linear(hidden, 1), std=1.0))
-        self.actor_mean = nn.Sequential(layer_init(nn.Linear(obs_dim, hidden)), nn.Tanh(),
-                                        layer_init(nn.Linear(hidden, hidden)), nn.Tanh(),
-                                        layer_init(nn.Linear(hidden, act_dim), std=0.01))
+        self.critic = nn.Sequential(
+            layer_init(nn.Linear(obs_dim, hidden)),
+            nn.Tanh(),
+            layer_init(nn.Linear(hidden, hidden)),
+            nn.Tanh(),
+            layer_init(nn.Linear(hidden, 1), std=1.0),
+        )
+        self.actor_mean = nn.Sequential(
+            layer_init(nn.Linear(obs_dim, hidden)),
+            nn.Tanh(),
+            layer_init(nn.Linear(hidden, hidden)),
+            nn.Tanh(),
+            layer_init(nn.Linear(hidden, act_dim), std=0.01),
+        )
         self.actor_logstd = nn.Parameter(torch.zeros(1, act_dim))
 
     def get_value(self, x):
@@ -143,16 +157,22 @@ if __name__ == "__main__":
     if args.teacher != "none" and args.teacher not in cg.TEACHERS:
         raise SystemExit(f"--teacher must be one of {sorted(cg.TEACHERS)} or none; got {args.teacher!r}")
     if args.teacher != "none" and args.task:
-        raise SystemExit(f"--task fixes every episode's task and --teacher {args.teacher} chooses them: "
-                         "give --teacher none with --task, or leave --task out")
+        raise SystemExit(
+            f"--task fixes every episode's task and --teacher {args.teacher} chooses them: "
+            "give --teacher none with --task, or leave --task out"
+        )
     if args.teacher == "none" and args.teacher_options:
         raise SystemExit("--teacher-options needs a teacher (--teacher none has none)")
     teacher_options = runs.parse_teacher_options(args.teacher_options)
-    run_dir = Path(args.runs_dir) / f"multiwalker_tracks_v0__{args.exp_name}__{args.teacher}__{args.seed}__{int(time.time())}"
+    run_dir = (
+        Path(args.runs_dir) / f"multiwalker_tracks_v0__{args.exp_name}__{args.teacher}__{args.seed}__{int(time.time())}"
+    )
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "args.json").write_text(json.dumps(asdict(args), indent=2))
     writer = SummaryWriter(str(run_dir))
-    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in asdict(args).items()))
+    writer.add_text(
+        "hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in asdict(args).items())
+    )
 
     # TRY NOT TO MODIFY: seeding
     random.seed(args.seed)
@@ -169,20 +189,35 @@ if __name__ == "__main__":
     teacher = None
     if args.teacher != "none":
         try:
-            teacher = cg.make_teacher(args.teacher, task_space, seed=args.seed, return_range=return_range,
-                                      **{**runs.expert_defaults(args.teacher, task_space, mastery_threshold),
-                                         **teacher_options})
+            teacher = cg.make_teacher(
+                args.teacher,
+                task_space,
+                seed=args.seed,
+                return_range=return_range,
+                **{**runs.expert_defaults(args.teacher, task_space, mastery_threshold), **teacher_options},
+            )
         except (TypeError, ValueError) as exc:
             raise SystemExit(f"--teacher {args.teacher}: {exc} (give them with --teacher-options key=value)") from None
 
     def write_run_record(finished: bool) -> None:  # what this run trains on (read by plots and watch_agent.py)
-        record = {"algo": "ppo_multiwalker", "env_id": "multiwalker_tracks_v0", "n_walkers": args.n_walkers,
-                  "track": args.track, "body": args.body, "seed": args.seed, "teacher": args.teacher,
-                  "teacher_options": teacher.get_options() if teacher is not None else {},
-                  "teacher_options_given": teacher_options, "task": list(args.task) or None,
-                  "task_space": task_space.state_dict(), "return_range": list(return_range),
-                  "mastery_threshold": mastery_threshold, "total_timesteps": args.total_timesteps,
-                  "global_step": global_step, "finished": finished}
+        record = {
+            "algo": "ppo_multiwalker",
+            "env_id": "multiwalker_tracks_v0",
+            "n_walkers": args.n_walkers,
+            "track": args.track,
+            "body": args.body,
+            "seed": args.seed,
+            "teacher": args.teacher,
+            "teacher_options": teacher.get_options() if teacher is not None else {},
+            "teacher_options_given": teacher_options,
+            "task": list(args.task) or None,
+            "task_space": task_space.state_dict(),
+            "return_range": list(return_range),
+            "mastery_threshold": mastery_threshold,
+            "total_timesteps": args.total_timesteps,
+            "global_step": global_step,
+            "finished": finished,
+        }
         (run_dir / "run.json").write_text(json.dumps(record, indent=2, default=str))
 
     # env setup
@@ -271,7 +306,9 @@ if __name__ == "__main__":
                 ratio = (newlogprob - b_logprobs[mb_inds]).exp()
                 mb_adv = b_advantages[mb_inds]
                 mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
-                pg_loss = torch.max(-mb_adv * ratio, -mb_adv * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)).mean()
+                pg_loss = torch.max(
+                    -mb_adv * ratio, -mb_adv * torch.clamp(ratio, 1 - args.clip_coef, 1 + args.clip_coef)
+                ).mean()
                 v_loss = 0.5 * ((newvalue.view(-1) - b_returns[mb_inds]) ** 2).mean()
                 loss = pg_loss - args.ent_coef * entropy.mean() + args.vf_coef * v_loss
                 optimizer.zero_grad()
@@ -295,5 +332,7 @@ if __name__ == "__main__":
     folder.save({"agent": runs.to_numpy_tree(agent.state_dict()), "global_step": global_step}, teacher)
     write_run_record(True)
     writer.close()
-    print(f"{args.teacher} on multiwalker_tracks_v0 ({args.n_walkers} walkers), {global_step} steps; "
-          f"last team return {last_return:.1f}; run folder: {run_dir}")
+    print(
+        f"{args.teacher} on multiwalker_tracks_v0 ({args.n_walkers} walkers), {global_step} steps; "
+        f"last team return {last_return:.1f}; run folder: {run_dir}"
+    )

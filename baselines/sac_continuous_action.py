@@ -140,8 +140,9 @@ def make_env(args: Args, teacher, idx: int, run_dir: Path):
 class SoftQNetwork(nn.Module):
     def __init__(self, obs_dim: int, act_dim: int, hidden: int):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(obs_dim + act_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, 1))
+        self.net = nn.Sequential(
+            nn.Linear(obs_dim + act_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1)
+        )
 
     def forward(self, x, a):
         return self.net(torch.cat([x, a], 1))
@@ -195,13 +196,22 @@ class Student:
         return self.log_alpha.exp().item() if self.autotune else self.fixed_alpha
 
     def parts(self) -> dict[str, Any]:
-        return {"actor": self.actor, "qf1": self.qf1, "qf2": self.qf2, "qf1_target": self.qf1_target,
-                "qf2_target": self.qf2_target, "q_optimizer": self.q_optimizer,
-                "actor_optimizer": self.actor_optimizer, "a_optimizer": self.a_optimizer}
+        return {
+            "actor": self.actor,
+            "qf1": self.qf1,
+            "qf2": self.qf2,
+            "qf1_target": self.qf1_target,
+            "qf2_target": self.qf2_target,
+            "q_optimizer": self.q_optimizer,
+            "actor_optimizer": self.actor_optimizer,
+            "a_optimizer": self.a_optimizer,
+        }
 
     def state_dict(self) -> dict[str, Any]:
-        return {**{name: runs.to_numpy_tree(part.state_dict()) for name, part in self.parts().items()},
-                "log_alpha": self.log_alpha.detach().numpy().copy()}
+        return {
+            **{name: runs.to_numpy_tree(part.state_dict()) for name, part in self.parts().items()},
+            "log_alpha": self.log_alpha.detach().numpy().copy(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         for name, part in self.parts().items():
@@ -230,8 +240,13 @@ class ReplayBuffer:
 
     def sample(self, n: int, rng: np.random.Generator):
         idx = rng.integers(0, self.size if self.full else self.pos, size=n)
-        return (torch.as_tensor(self.obs[idx]), torch.as_tensor(self.actions[idx]), torch.as_tensor(self.next_obs[idx]),
-                torch.as_tensor(self.rewards[idx]), torch.as_tensor(self.dones[idx]))
+        return (
+            torch.as_tensor(self.obs[idx]),
+            torch.as_tensor(self.actions[idx]),
+            torch.as_tensor(self.next_obs[idx]),
+            torch.as_tensor(self.rewards[idx]),
+            torch.as_tensor(self.dones[idx]),
+        )
 
 
 def make_eval_policy(actor: Actor):
@@ -246,8 +261,11 @@ def make_eval_policy(actor: Actor):
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
-    run_dir = Path(args.resume) if args.resume else Path(args.runs_dir) / (
-        f"{args.env_id}__{args.exp_name}__{args.teacher}__{args.seed}__{int(time.time())}")
+    run_dir = (
+        Path(args.resume)
+        if args.resume
+        else Path(args.runs_dir) / (f"{args.env_id}__{args.exp_name}__{args.teacher}__{args.seed}__{int(time.time())}")
+    )
     resuming = (run_dir / "agent.ckpt").exists()
     if resuming:
         settings_from_run(args, Args(), run_dir)
@@ -259,7 +277,9 @@ if __name__ == "__main__":
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "args.json").write_text(json.dumps(asdict(args), indent=2))
     writer = SummaryWriter(str(run_dir))
-    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in asdict(args).items()))
+    writer.add_text(
+        "hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in asdict(args).items())
+    )
 
     # TRY NOT TO MODIFY: seeding
     random.seed(args.seed)
@@ -275,8 +295,10 @@ if __name__ == "__main__":
         runs.write_run_record(run_dir, "sac", args, settings, teacher, finished, step)
 
     # env setup: NEXT_STEP autoreset (Gymnasium 1.x): the step after a done only resets that env; it is not stored
-    envs = gym.vector.SyncVectorEnv([make_env(args, teacher, i, run_dir) for i in range(args.num_envs)],
-                                    autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
+    envs = gym.vector.SyncVectorEnv(
+        [make_env(args, teacher, i, run_dir) for i in range(args.num_envs)],
+        autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP,
+    )
     envs = gym.wrappers.vector.RecordEpisodeStatistics(envs)
     obs_dim, act_dim = envs.single_observation_space.shape[0], envs.single_action_space.shape[0]
     envs.single_action_space.seed(args.seed)
@@ -310,7 +332,9 @@ if __name__ == "__main__":
     next_eval = (global_step // args.eval_every + 1) * args.eval_every if args.eval_every else None
     learning_starts = global_step + args.batch_size if resuming else args.learning_starts
     start_time, start_step, last_return, actor_loss = time.time(), global_step, float("nan"), None
-    bar = tqdm(total=args.total_timesteps, initial=global_step, unit="step", disable=not args.progress, dynamic_ncols=True)
+    bar = tqdm(
+        total=args.total_timesteps, initial=global_step, unit="step", disable=not args.progress, dynamic_ncols=True
+    )
 
     while global_step < args.total_timesteps and not stop:
         # ALGO LOGIC: put action logic here
@@ -427,8 +451,12 @@ if __name__ == "__main__":
     envs.close()
     writer.close()
     plots = cg.plotting.plot_run(run_dir) if args.plots else []
-    print(f"{args.teacher} on {args.env_id} ({args.body}), {global_step} steps: "
-          f"{100 * result.mastered:.1f}% of {len(result.tasks)} test tasks mastered "
-          f"(mean test return {result.mean_returns.mean():.1f})")
-    print(f"run folder: {run_dir}  (plots: {', '.join(p.name for p in plots) or 'none'}; "
-          f"tensorboard --logdir {args.runs_dir})")
+    print(
+        f"{args.teacher} on {args.env_id} ({args.body}), {global_step} steps: "
+        f"{100 * result.mastered:.1f}% of {len(result.tasks)} test tasks mastered "
+        f"(mean test return {result.mean_returns.mean():.1f})"
+    )
+    print(
+        f"run folder: {run_dir}  (plots: {', '.join(p.name for p in plots) or 'none'}; "
+        f"tensorboard --logdir {args.runs_dir})"
+    )

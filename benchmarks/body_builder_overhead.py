@@ -42,8 +42,14 @@ print(json.dumps(len(actions) / spent))
 
 def measure(tree: Path, body: str, steps: int, seed: int) -> float:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run([sys.executable, "-c", PROBE, str(tree), body, str(steps), str(seed)], env=env, cwd=tree,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tree), body, str(steps), str(seed)],
+        env=env,
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -57,7 +63,7 @@ def main() -> None:
     sps: dict[tuple[str, str], list[float]] = {(t, b): [] for t in trees for b in BODIES}
     for rep in range(args.repeats):
         for body in BODIES:
-            for name, tree in (trees.items() if rep % 2 == 0 else reversed(trees.items())):
+            for name, tree in trees.items() if rep % 2 == 0 else reversed(trees.items()):
                 sps[name, body].append(measure(tree, body, args.steps, rep))
     print(f"{args.repeats} repetitions x {args.steps} random-action steps on StumpTracks-v0; medians")
     print(f"{'body':10s} {'this':>9s} {'before':>9s} {'ratio':>7s}")

@@ -116,8 +116,10 @@ def main() -> None:
     if envpool_sps is not None:
         s = statistics.median(envpool_sps)
         print(f"{'EnvPool (C++, 8 batched, 1 thread)':34s} {s:9.0f} {s / peer_sps:7.2f}")
-        print("ours / EnvPool: " + ", ".join(
-            f"{label} {statistics.median(sps[label]) / s:.2f}" for label in CANDIDATES if label != PEER))
+        print(
+            "ours / EnvPool: "
+            + ", ".join(f"{label} {statistics.median(sps[label]) / s:.2f}" for label in CANDIDATES if label != PEER)
+        )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 15  # a run told to stop (SIGTERM) has this long to save a checkpoint before it is killed
 #: settings that must not change between the runs of one --out folder
-CONFIG_KEYS = ("algo", "env_id", "body", "challenge", "teacher_options", "task_bounds", "eval_every", "num_envs",
-               "baseline_args")
+CONFIG_KEYS = (
+    "algo",
+    "env_id",
+    "body",
+    "challenge",
+    "teacher_options",
+    "task_bounds",
+    "eval_every",
+    "num_envs",
+    "baseline_args",
+)
 
 
 # ------------------------------------------------------------------------------------------------ one run
@@ -79,8 +88,17 @@ def run_job(name: str, cmd: list[str], run_dir: str, total_timesteps: int, deadl
                 proc.wait()
     finished = proc.returncode == 0 and not stopped
     status = "finished" if finished else "stopped at the time limit" if stopped else f"failed (exit {proc.returncode})"
-    job_file.write_text(json.dumps({"total_timesteps": total_timesteps, "finished": finished, "status": status,
-                                    "returncode": proc.returncode, "seconds": time.time() - start}))
+    job_file.write_text(
+        json.dumps(
+            {
+                "total_timesteps": total_timesteps,
+                "finished": finished,
+                "status": status,
+                "returncode": proc.returncode,
+                "seconds": time.time() - start,
+            }
+        )
+    )
     return {"name": name, "status": status, "seconds": time.time() - start}
 
 
@@ -100,9 +118,26 @@ def is_finished(run_dir: Path, total_timesteps: int) -> bool:
 
 
 def baseline_command(args: argparse.Namespace, teacher: str, seed: int, run_dir: Path, options: list[str]) -> list[str]:
-    cmd = [str(ROOT / "baselines" / f"{args.algo}_continuous_action.py"), "--env-id", args.env_id, "--body", args.body,
-           "--teacher", teacher, "--seed", str(seed), "--total-timesteps", str(args.total_timesteps),
-           "--eval-every", str(args.eval_every), "--torch-threads", "1", "--no-progress", "--resume", str(run_dir)]
+    cmd = [
+        str(ROOT / "baselines" / f"{args.algo}_continuous_action.py"),
+        "--env-id",
+        args.env_id,
+        "--body",
+        args.body,
+        "--teacher",
+        teacher,
+        "--seed",
+        str(seed),
+        "--total-timesteps",
+        str(args.total_timesteps),
+        "--eval-every",
+        str(args.eval_every),
+        "--torch-threads",
+        "1",
+        "--no-progress",
+        "--resume",
+        str(run_dir),
+    ]
     if args.num_envs:
         cmd += ["--num-envs", str(args.num_envs)]
     if args.challenge:
@@ -198,9 +233,11 @@ def summarize(args: argparse.Namespace, runs: dict[str, list[tuple[int, Path]]])
     if not steps:
         raise SystemExit("the runs share no evaluation step (different --eval-every?): nothing to summarise")
     step, furthest = steps[-1], max(max(e) for e in all_runs)
-    print(f"{args.algo.upper()} on {args.env_id} ({args.body})"
-          + (f", challenge {args.challenge}" if args.challenge else "")
-          + f": summary at step {step}, the last evaluation every run reached (furthest run: step {furthest})")
+    print(
+        f"{args.algo.upper()} on {args.env_id} ({args.body})"
+        + (f", challenge {args.challenge}" if args.challenge else "")
+        + f": summary at step {step}, the last evaluation every run reached (furthest run: step {furthest})"
+    )
 
     summary = {"args": {k: v for k, v in vars(args).items()}, "step": step, "steps": steps, "teachers": {}, "welch": []}
     print(f"{'teacher':10s} {'step':>9s} {'n':>3s} {'% mastered':>16s} {'mean test return':>20s}")
@@ -210,9 +247,16 @@ def summarize(args: argparse.Namespace, runs: dict[str, list[tuple[int, Path]]])
         ret = np.array([[float(np.mean(evals[teacher][s][k]["returns"])) for k in steps] for s in seeds])
         (m_mean, m_std), (r_mean, r_std) = mean_std(mastered[:, -1]), mean_std(ret[:, -1])
         summary["teachers"][teacher] = {
-            "seeds": seeds, "mastered": mastered.tolist(), "mean_return": ret.tolist(),
-            "at_step": {"n": len(seeds), "mastered_mean": m_mean, "mastered_std": m_std,
-                        "mean_return_mean": r_mean, "mean_return_std": r_std},
+            "seeds": seeds,
+            "mastered": mastered.tolist(),
+            "mean_return": ret.tolist(),
+            "at_step": {
+                "n": len(seeds),
+                "mastered_mean": m_mean,
+                "mastered_std": m_std,
+                "mean_return_mean": r_mean,
+                "mean_return_std": r_std,
+            },
         }
         for k, at in enumerate(steps):
             m, r = mastered[:, k], ret[:, k]
@@ -250,7 +294,10 @@ def plot_curves(summary: dict, path: Path, title: str) -> None:
     steps = summary["steps"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
     for teacher, result in summary["teachers"].items():
-        for ax, metric, label in ((axes[0], "mastered", "% test tasks mastered"), (axes[1], "mean_return", "mean test return")):
+        for ax, metric, label in (
+            (axes[0], "mastered", "% test tasks mastered"),
+            (axes[1], "mean_return", "mean test return"),
+        ):
             values = np.array(result[metric])
             mean = values.mean(0)
             std = values.std(0, ddof=1) if len(values) > 1 else np.zeros_like(mean)
@@ -270,31 +317,57 @@ def plot_curves(summary: dict, path: Path, title: str) -> None:
 # ------------------------------------------------------------------------------------------------ main
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    baseline_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    baseline_args = argv[argv.index("--") + 1 :] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     usage="%(prog)s [options] [-- flags for every run of the baseline]")
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="%(prog)s [options] [-- flags for every run of the baseline]",
+    )
     parser.add_argument("--algo", default="ppo", choices=["ppo", "sac"], help="the baseline: ppo or sac")
     parser.add_argument("--env-id", default="StumpTracks-v0")
     parser.add_argument("--body", default="default", help="walker body: default, short, quadru")
-    parser.add_argument("--teachers", nargs="+", default=["alp-gmm", "random"],
-                        help="the first is tested against each other")
-    parser.add_argument("--teacher-options", nargs="+", default=[], metavar="[TEACHER:]KEY=VALUE",
-                        help="key=value for every teacher that takes key; teacher:key=value for one teacher")
+    parser.add_argument(
+        "--teachers", nargs="+", default=["alp-gmm", "random"], help="the first is tested against each other"
+    )
+    parser.add_argument(
+        "--teacher-options",
+        nargs="+",
+        default=[],
+        metavar="[TEACHER:]KEY=VALUE",
+        help="key=value for every teacher that takes key; teacher:key=value for one teacher",
+    )
     parser.add_argument("--challenge", default="", help="a named challenge for training (evaluation stays standard)")
-    parser.add_argument("--task-bounds", type=float, nargs="+", default=[], metavar="LOW_HIGH",
-                        help="training task bounds, low high per parameter")
+    parser.add_argument(
+        "--task-bounds",
+        type=float,
+        nargs="+",
+        default=[],
+        metavar="LOW_HIGH",
+        help="training task bounds, low high per parameter",
+    )
     parser.add_argument("--seeds", type=int, default=4, help="seeds 1..N per teacher")
     parser.add_argument("--total-timesteps", type=int, default=200_000)
     parser.add_argument("--eval-every", type=int, default=50_000)
     parser.add_argument("--num-envs", type=int, default=0, help="0: the baseline's default")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(),
-                        help="runs at a time (local processes; with --ray-address local, the Ray instance's CPUs)")
-    parser.add_argument("--ray-address", default="",
-                        help="run each job as a Ray task: auto (a running cluster), ray://host:port, or local")
-    parser.add_argument("--max-minutes", type=float, default=None,
-                        help="wall-clock budget: then no run starts, running ones checkpoint and stop, and what "
-                             "they reached is summarised")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count(),
+        help="runs at a time (local processes; with --ray-address local, the Ray instance's CPUs)",
+    )
+    parser.add_argument(
+        "--ray-address",
+        default="",
+        help="run each job as a Ray task: auto (a running cluster), ray://host:port, or local",
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=None,
+        help="wall-clock budget: then no run starts, running ones checkpoint and stop, and what "
+        "they reached is summarised",
+    )
     parser.add_argument("--out", default="benchmarks/learning_out")
     parser.add_argument("--summarize-only", action="store_true", help="train nothing: summarise the runs in <out>/runs")
     args = parser.parse_args(argv)
@@ -326,14 +399,28 @@ def main(argv: list[str] | None = None) -> int:
         for t, s in pairs:
             if (t, s) not in todo:
                 print(f"{run_dir(t, s).name}: finished before, skipped")
-        jobs = [(run_dir(t, s).name, baseline_command(args, t, s, run_dir(t, s), options[t]), str(run_dir(t, s)),
-                 args.total_timesteps, deadline) for t, s in todo]
+        jobs = [
+            (
+                run_dir(t, s).name,
+                baseline_command(args, t, s, run_dir(t, s), options[t]),
+                str(run_dir(t, s)),
+                args.total_timesteps,
+                deadline,
+            )
+            for t, s in todo
+        ]
         if jobs:
             where = f"Ray ({args.ray_address})" if args.ray_address else f"{args.workers} local workers"
-            print(f"{len(jobs)} runs of {args.total_timesteps} steps on {where}"
-                  + (f", at most {args.max_minutes:g} min" if deadline else ""), flush=True)
-        results = run_on_ray(jobs, args.ray_address, args.workers, deadline) if args.ray_address and jobs \
+            print(
+                f"{len(jobs)} runs of {args.total_timesteps} steps on {where}"
+                + (f", at most {args.max_minutes:g} min" if deadline else ""),
+                flush=True,
+            )
+        results = (
+            run_on_ray(jobs, args.ray_address, args.workers, deadline)
+            if args.ray_address and jobs
             else run_local(jobs, args.workers)
+        )
         for k, result in enumerate(results, 1):
             print(f"[{k}/{len(jobs)}] {result['name']}: {result['status']} ({result['seconds']:.0f} s)", flush=True)
             if result["status"].startswith(("failed", "lost")):
@@ -343,13 +430,21 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = summarize(args, {t: [(s, run_dir(t, s)) for t2, s in pairs if t2 == t] for t in args.teachers})
     summary["seconds"] = time.time() - start
-    summary["runs"] = {run_dir(t, s).name: {"finished": is_finished(run_dir(t, s), args.total_timesteps),
-                                            "last_step": max(load_evals(run_dir(t, s)), default=None)}
-                       for t, s in pairs}
+    summary["runs"] = {
+        run_dir(t, s).name: {
+            "finished": is_finished(run_dir(t, s), args.total_timesteps),
+            "last_step": max(load_evals(run_dir(t, s)), default=None),
+        }
+        for t, s in pairs
+    }
     n_seeds = max(len(r["seeds"]) for r in summary["teachers"].values())
-    plot_curves(summary, out / "learning_curves.png",
-                f"{args.algo.upper()} on {args.env_id}" + (f" ({args.challenge})" if args.challenge else "")
-                + f": mean +- std over up to {n_seeds} seeds")
+    plot_curves(
+        summary,
+        out / "learning_curves.png",
+        f"{args.algo.upper()} on {args.env_id}"
+        + (f" ({args.challenge})" if args.challenge else "")
+        + f": mean +- std over up to {n_seeds} seeds",
+    )
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     print(f"curves: {out / 'learning_curves.png'}; numbers: {out / 'summary.json'} ({time.time() - start:.0f} s)")
     return 1 if failed else 0

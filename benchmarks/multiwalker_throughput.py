@@ -40,8 +40,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    peers = {"pettingzoo multiwalker_v9": lambda: multiwalker_v9.parallel_env(n_walkers=3),
-             "multiwalker_tracks_v0": lambda: multiwalker_tracks_v0.parallel_env(n_walkers=3)}
+    peers = {
+        "pettingzoo multiwalker_v9": lambda: multiwalker_v9.parallel_env(n_walkers=3),
+        "multiwalker_tracks_v0": lambda: multiwalker_tracks_v0.parallel_env(n_walkers=3),
+    }
     results: dict[str, list[float]] = {k: [] for k in peers}
     for rep in range(args.repeats):
         for name, make in peers.items():

@@ -41,8 +41,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ENV_ID = "StumpTracks-v0"
 EASY_TASK = [0.0, 6.0]
-SCRIPTS = {"ours-ppo": ROOT / "baselines" / "ppo_continuous_action.py",
-           "ours-sac": ROOT / "baselines" / "sac_continuous_action.py"}
+SCRIPTS = {
+    "ours-ppo": ROOT / "baselines" / "ppo_continuous_action.py",
+    "ours-sac": ROOT / "baselines" / "sac_continuous_action.py",
+}
 ALGOS = ("ours-ppo", "sb3-ppo", "ours-sac", "sb3-sac")
 POLL_SECONDS = 15
 
@@ -51,7 +53,7 @@ def reached(episodes: list[tuple[int, float, float]], target: float, window: int
     """(steps, seconds) at the first episode whose ``window``-episode mean return is >= ``target``."""
     returns = [r for _, _, r in episodes]
     for i in range(window - 1, len(episodes)):
-        if sum(returns[i - window + 1:i + 1]) / window >= target:
+        if sum(returns[i - window + 1 : i + 1]) / window >= target:
             return episodes[i][0], episodes[i][1]
     return None
 
@@ -72,9 +74,30 @@ def tensorboard_episodes(run_dir: Path, start: float) -> list[tuple[int, float, 
 
 def run_ours(algo: str, seed: int, max_minutes: float, target: float, window: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-W", "ignore", str(SCRIPTS[algo]), "--env-id", ENV_ID, "--teacher", "none",
-               "--task", *map(str, EASY_TASK), "--seed", str(seed), "--total-timesteps", str(100_000_000),
-               "--eval-every", "0", "--eval-tasks", "1", "--no-plots", "--no-progress", "--runs-dir", tmp]
+        cmd = [
+            sys.executable,
+            "-W",
+            "ignore",
+            str(SCRIPTS[algo]),
+            "--env-id",
+            ENV_ID,
+            "--teacher",
+            "none",
+            "--task",
+            *map(str, EASY_TASK),
+            "--seed",
+            str(seed),
+            "--total-timesteps",
+            str(100_000_000),
+            "--eval-every",
+            "0",
+            "--eval-tasks",
+            "1",
+            "--no-plots",
+            "--no-progress",
+            "--runs-dir",
+            tmp,
+        ]
         start = time.time()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         hit = None
@@ -98,11 +121,17 @@ def run_ours(algo: str, seed: int, max_minutes: float, target: float, window: in
 
 def summary(algo: str, seed: int, episodes: list[tuple[int, float, float]], target: float, window: int) -> dict:
     hit = reached(episodes, target, window)
-    means = [sum(r for *_, r in episodes[i - window + 1:i + 1]) / window for i in range(window - 1, len(episodes))]
-    return {"algo": algo, "seed": seed, "reached": hit is not None,
-            "steps": None if hit is None else hit[0], "minutes": None if hit is None else hit[1] / 60,
-            "episodes": len(episodes), "last_step": episodes[-1][0] if episodes else 0,
-            "best_mean_return": max(means, default=None)}
+    means = [sum(r for *_, r in episodes[i - window + 1 : i + 1]) / window for i in range(window - 1, len(episodes))]
+    return {
+        "algo": algo,
+        "seed": seed,
+        "reached": hit is not None,
+        "steps": None if hit is None else hit[0],
+        "minutes": None if hit is None else hit[1] / 60,
+        "episodes": len(episodes),
+        "last_step": episodes[-1][0] if episodes else 0,
+        "best_mean_return": max(means, default=None),
+    }
 
 
 # ---------------------------------------------------------------- Stable-Baselines3
@@ -110,8 +139,24 @@ def run_sb3(algo: str, seed: int, max_minutes: float, target: float, window: int
     """Trains in a child process (its own interpreter, like our scripts); returns its summary."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "episodes.json"
-        cmd = [sys.executable, "-W", "ignore", __file__, "--child", algo, "--seeds", str(seed),
-               "--max-minutes", str(max_minutes), "--target", str(target), "--window", str(window), "--out", str(out)]
+        cmd = [
+            sys.executable,
+            "-W",
+            "ignore",
+            __file__,
+            "--child",
+            algo,
+            "--seeds",
+            str(seed),
+            "--max-minutes",
+            str(max_minutes),
+            "--target",
+            str(target),
+            "--window",
+            str(window),
+            "--out",
+            str(out),
+        ]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         episodes = [tuple(e) for e in json.loads(out.read_text())]
     return summary(algo, seed, episodes, target, window)
@@ -133,13 +178,41 @@ def sb3_child(algo: str, seed: int, max_minutes: float, target: float, window: i
 
     if algo == "sb3-ppo":
         venv = VecNormalize(make_vec_env(make, n_envs=32, seed=seed), gamma=0.999)
-        model = PPO("MlpPolicy", venv, n_steps=2048, batch_size=64, gae_lambda=0.95, gamma=0.999, n_epochs=10,
-                    ent_coef=0.0, learning_rate=3e-4, clip_range=0.18, seed=seed, device="cpu", verbose=0)
+        model = PPO(
+            "MlpPolicy",
+            venv,
+            n_steps=2048,
+            batch_size=64,
+            gae_lambda=0.95,
+            gamma=0.999,
+            n_epochs=10,
+            ent_coef=0.0,
+            learning_rate=3e-4,
+            clip_range=0.18,
+            seed=seed,
+            device="cpu",
+            verbose=0,
+        )
     else:
         venv = make_vec_env(make, n_envs=1, seed=seed)
-        model = SAC("MlpPolicy", venv, learning_rate=7.3e-4, buffer_size=300_000, batch_size=256, ent_coef="auto",
-                    gamma=0.98, tau=0.02, train_freq=64, gradient_steps=64, learning_starts=10_000, use_sde=True,
-                    policy_kwargs={"log_std_init": -3, "net_arch": [400, 300]}, seed=seed, device="cpu", verbose=0)
+        model = SAC(
+            "MlpPolicy",
+            venv,
+            learning_rate=7.3e-4,
+            buffer_size=300_000,
+            batch_size=256,
+            ent_coef="auto",
+            gamma=0.98,
+            tau=0.02,
+            train_freq=64,
+            gradient_steps=64,
+            learning_starts=10_000,
+            use_sde=True,
+            policy_kwargs={"log_std_init": -3, "net_arch": [400, 300]},
+            seed=seed,
+            device="cpu",
+            verbose=0,
+        )
     episodes: list[tuple[int, float, float]] = []
 
     class Watch(BaseCallback):
@@ -174,16 +247,34 @@ def main() -> None:
             run = run_ours if algo.startswith("ours") else run_sb3
             runs.append(run(algo, seed, args.max_minutes, args.target, args.window))
             r = runs[-1]
-            print(f"{algo:9s} seed {seed}: " + (f"reached at {r['steps']:,} steps, {r['minutes']:.1f} min"
-                  if r["reached"] else f"not reached in {args.max_minutes:g} min ({r['last_step']:,} steps, "
-                  f"best {args.window}-episode mean {r['best_mean_return']})"), flush=True)
+            print(
+                f"{algo:9s} seed {seed}: "
+                + (
+                    f"reached at {r['steps']:,} steps, {r['minutes']:.1f} min"
+                    if r["reached"]
+                    else f"not reached in {args.max_minutes:g} min ({r['last_step']:,} steps, "
+                    f"best {args.window}-episode mean {r['best_mean_return']})"
+                ),
+                flush=True,
+            )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"target": args.target, "window": args.window, "max_minutes": args.max_minutes,
-                                    "machine": f"{platform.machine()}, {os.cpu_count()} cores", "runs": runs},
-                                   indent=2))
+    args.out.write_text(
+        json.dumps(
+            {
+                "target": args.target,
+                "window": args.window,
+                "max_minutes": args.max_minutes,
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                "runs": runs,
+            },
+            indent=2,
+        )
+    )
 
-    print(f"\npython {platform.python_version()}, {os.cpu_count()} cores; target: mean of the last {args.window} "
-          f"training returns >= {args.target:g}, at most {args.max_minutes:g} min per run")
+    print(
+        f"\npython {platform.python_version()}, {os.cpu_count()} cores; target: mean of the last {args.window} "
+        f"training returns >= {args.target:g}, at most {args.max_minutes:g} min per run"
+    )
     print(f"{'algo':9s} {'reached':>8s} {'median steps':>13s} {'median min':>11s}")
     medians = {}
     for algo in args.algos:

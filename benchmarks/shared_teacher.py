@@ -47,8 +47,7 @@ def latencies(handle, n: int) -> tuple[list[float], list[float]]:
 def vector_sps(teacher, n_steps: int, seed: int, args: argparse.Namespace) -> float:
     """Steps/s of gym.make_vec(..., 4, "async") with `teacher` (None, an object or a handle)."""
     kwargs = {} if teacher is None else {"teacher": teacher}
-    envs = gym.make_vec("StumpTracks-v0", 4, vectorization_mode="async", max_episode_steps=args.episode_steps,
-                        **kwargs)
+    envs = gym.make_vec("StumpTracks-v0", 4, vectorization_mode="async", max_episode_steps=args.episode_steps, **kwargs)
     envs.reset(seed=seed)
     elapsed = _timed_steps(envs.step, envs.action_space.shape, n_steps, seed, args)
     envs.close()
@@ -61,8 +60,9 @@ def sb3_sps(teacher, n_steps: int, seed: int, args: argparse.Namespace) -> float
     from stable_baselines3.common.vec_env import SubprocVecEnv
 
     kwargs = {"max_episode_steps": args.episode_steps} | ({} if teacher is None else {"teacher": teacher})
-    venv = make_vec_env("curriculum_gym:StumpTracks-v0", n_envs=4, seed=seed, vec_env_cls=SubprocVecEnv,
-                        env_kwargs=kwargs)
+    venv = make_vec_env(
+        "curriculum_gym:StumpTracks-v0", n_envs=4, seed=seed, vec_env_cls=SubprocVecEnv, env_kwargs=kwargs
+    )
     venv.reset()
     elapsed = _timed_steps(venv.step, (4, 4), n_steps, seed, args)
     venv.close()
@@ -89,10 +89,14 @@ def compare(name: str, run, make_teacher, args: argparse.Namespace) -> None:
         shared = run(teacher, args.steps, rep, args)
         close()
         ratios.append(shared / bare)
-        print(f"repeat {rep}: {name} without teacher {bare:7.0f} steps/s, with {label} {shared:7.0f} steps/s "
-              f"-> ratio {shared / bare:.3f}")
-    print(f"median ratio {name}, with / without teacher: {statistics.median(ratios):.3f} "
-          f"(range {min(ratios):.3f}-{max(ratios):.3f})")
+        print(
+            f"repeat {rep}: {name} without teacher {bare:7.0f} steps/s, with {label} {shared:7.0f} steps/s "
+            f"-> ratio {shared / bare:.3f}"
+        )
+    print(
+        f"median ratio {name}, with / without teacher: {statistics.median(ratios):.3f} "
+        f"(range {min(ratios):.3f}-{max(ratios):.3f})"
+    )
 
 
 def main() -> None:
@@ -104,7 +108,9 @@ def main() -> None:
     parser.add_argument("--round-trips", type=int, default=5000)
     args = parser.parse_args()
     space = gym.make("StumpTracks-v0").unwrapped.task_space
-    print(f"python {platform.python_version()}, {platform.machine()}, {mp.cpu_count()} cpus, gymnasium {gym.__version__}")
+    print(
+        f"python {platform.python_version()}, {platform.machine()}, {mp.cpu_count()} cpus, gymnasium {gym.__version__}"
+    )
 
     teacher = cg.make_teacher("alp-gmm", space, seed=0)
     with cg.serve(teacher) as handle:
@@ -112,8 +118,10 @@ def main() -> None:
             samples, updates = pool.apply(latencies, (handle, args.round_trips))
     for name, values in (("sample", samples), ("update", updates)):
         v = np.array(values) * 1e6
-        print(f"{name} round trip from another process: p50 {np.percentile(v, 50):6.0f} us, "
-              f"p99 {np.percentile(v, 99):6.0f} us, max {v.max():7.0f} us ({len(v)} calls)")
+        print(
+            f"{name} round trip from another process: p50 {np.percentile(v, 50):6.0f} us, "
+            f"p99 {np.percentile(v, 99):6.0f} us, max {v.max():7.0f} us ({len(v)} calls)"
+        )
 
     def served(rep):
         teacher = cg.make_teacher("alp-gmm", space, seed=rep)
@@ -123,8 +131,10 @@ def main() -> None:
     def direct(rep):
         return cg.make_teacher("alp-gmm", space, seed=rep), "an ALP-GMM object passed directly", lambda: None
 
-    print(f"{args.repeats} interleaved repetitions of {args.steps} vector steps x 4 envs, {args.episode_steps}-step "
-          f"episodes, {'zero' if args.zero_actions else 'random'} actions")
+    print(
+        f"{args.repeats} interleaved repetitions of {args.steps} vector steps x 4 envs, {args.episode_steps}-step "
+        f"episodes, {'zero' if args.zero_actions else 'random'} actions"
+    )
     compare("AsyncVectorEnv(4)", vector_sps, served, args)
     compare("AsyncVectorEnv(4)", vector_sps, direct, args)
     try:

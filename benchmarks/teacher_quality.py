@@ -56,8 +56,10 @@ VARIANTS = {
 COST_TEACHERS = ["random", "alp-gmm", "alp-gmm (sklearn fits)", "alp-gmm (background fits)", "riac", "covar-gmm"]
 CHALLENGE_TEACHERS = ["random", "alp-gmm", "riac", "covar-gmm", "adr", "oracle"]
 # Original code, 16 seeds (the paper authors' runs): % mastered at 20k episodes, 2-D and with 3 irrelevant dims.
-REFERENCE = {0: {"random": 4.2, "alp-gmm": 35.4, "riac": 46.9, "covar-gmm": 65.4},
-             3: {"random": 4.3, "alp-gmm": 51.6, "riac": 15.6, "covar-gmm": 59.9}}
+REFERENCE = {
+    0: {"random": 4.2, "alp-gmm": 35.4, "riac": 46.9, "covar-gmm": 65.4},
+    3: {"random": 4.3, "alp-gmm": 51.6, "riac": 15.6, "covar-gmm": 59.9},
+}
 REFERENCE_MS_PER_EPISODE = 0.8  # the original ALP-GMM's teacher time per episode
 
 
@@ -71,8 +73,12 @@ def expert_options(name: str, space: cg.TaskSpace, n_relevant: int) -> dict:
     """ADR's and the Oracle's expert knowledge for the toy (see the module docstring); {} for the others."""
     easy = np.clip(np.zeros(space.dim), space.low, space.high)
     if name == "adr":
-        return {"initial_task": easy, "step_size": 0.05, "expand_threshold": walker_return_to_toy(230.0),
-                "shrink_threshold": walker_return_to_toy(0.0)}
+        return {
+            "initial_task": easy,
+            "step_size": 0.05,
+            "expand_threshold": walker_return_to_toy(230.0),
+            "shrink_threshold": walker_return_to_toy(0.0),
+        }
     if name == "oracle":
         step = np.zeros(space.dim)
         step[:n_relevant] = 0.1 / 3.0  # Stump Tracks' oracle: +0.1 height of 3 (and -0.2 spacing of 6)
@@ -102,8 +108,14 @@ def run(label: str, seed: int, episodes: int, irrelevant: int, challenge: str = 
             scores[episode] = student.score()
     if hasattr(teacher, "close"):
         teacher.close()
-    return {"label": label, "seed": seed, "challenge": challenge, "scores": scores,
-            "ms_per_episode": 1e3 * teacher_time / episodes, "slowest_call_ms": 1e3 * slowest}
+    return {
+        "label": label,
+        "seed": seed,
+        "challenge": challenge,
+        "scores": scores,
+        "ms_per_episode": 1e3 * teacher_time / episodes,
+        "slowest_call_ms": 1e3 * slowest,
+    }
 
 
 def mean_std(values: list[float]) -> str:
@@ -129,8 +141,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--episodes", type=int, default=20000)
     parser.add_argument("--irrelevant-dims", type=int, default=0)
-    parser.add_argument("--teachers", nargs="+", choices=list(VARIANTS),
-                        help=f"default: {COST_TEACHERS} without a challenge, {CHALLENGE_TEACHERS} with one")
+    parser.add_argument(
+        "--teachers",
+        nargs="+",
+        choices=list(VARIANTS),
+        help=f"default: {COST_TEACHERS} without a challenge, {CHALLENGE_TEACHERS} with one",
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--challenge", choices=list(TOY_CHALLENGES), help="the toy form of one TeachMyAgent challenge")
     group.add_argument("--all-challenges", action="store_true", help=f"every toy challenge: {list(TOY_CHALLENGES)}")
@@ -141,17 +157,23 @@ def main() -> None:
     challenges = list(TOY_CHALLENGES) if args.all_challenges else [args.challenge or "default"]
     with_challenge = args.all_challenges or args.challenge is not None
     teachers = args.teachers or (CHALLENGE_TEACHERS if with_challenge else COST_TEACHERS)
-    jobs = [(label, seed, args.episodes, args.irrelevant_dims, challenge)
-            for challenge in challenges for label in teachers for seed in range(args.seeds)]
+    jobs = [
+        (label, seed, args.episodes, args.irrelevant_dims, challenge)
+        for challenge in challenges
+        for label in teachers
+        for seed in range(args.seeds)
+    ]
     start = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(run, *zip(*jobs)))
     elapsed = time.perf_counter() - start
 
     print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cpus, {args.workers} workers")
-    print(f"simulated student: 2 relevant dims x 10 cells, {args.irrelevant_dims} irrelevant dims; "
-          f"{args.seeds} seeds x {args.episodes} episodes; challenge(s): {', '.join(challenges)}; "
-          f"{len(jobs)} runs in {elapsed:.0f} s")
+    print(
+        f"simulated student: 2 relevant dims x 10 cells, {args.irrelevant_dims} irrelevant dims; "
+        f"{args.seeds} seeds x {args.episodes} episodes; challenge(s): {', '.join(challenges)}; "
+        f"{len(jobs)} runs in {elapsed:.0f} s"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"args": vars(args), "results": results}, f, indent=1)
@@ -163,7 +185,9 @@ def main() -> None:
     marks = sorted(results[0]["scores"])
     ref = REFERENCE.get(args.irrelevant_dims, {}) if challenge == "default" else {}
     header = "  ".join(f"{m:>13d}" for m in marks)
-    print(f"% mastered (mean +- std) after each number of episodes; ref@end: the original code's mean at {args.episodes}")
+    print(
+        f"% mastered (mean +- std) after each number of episodes; ref@end: the original code's mean at {args.episodes}"
+    )
     print(f"{'teacher':27s}{header}  ref@end  ms/episode  slowest call ms")
     summary = {}
     for label in teachers:
@@ -178,16 +202,20 @@ def main() -> None:
     if "random" in summary and "alp-gmm" in summary and summary["random"][0] > 0:
         print(f"ALP-GMM / Random, % mastered at the end: {summary['alp-gmm'][0] / summary['random'][0]:.1f}x")
     if "alp-gmm (sklearn fits)" in summary and "alp-gmm" in summary:
-        print(f"ALP-GMM teacher time, sklearn fits / ours: {summary['alp-gmm (sklearn fits)'][1] / summary['alp-gmm'][1]:.1f}x; "
-              f"reference {REFERENCE_MS_PER_EPISODE} ms / ours: {REFERENCE_MS_PER_EPISODE / summary['alp-gmm'][1]:.1f}x")
+        print(
+            f"ALP-GMM teacher time, sklearn fits / ours: {summary['alp-gmm (sklearn fits)'][1] / summary['alp-gmm'][1]:.1f}x; "
+            f"reference {REFERENCE_MS_PER_EPISODE} ms / ours: {REFERENCE_MS_PER_EPISODE / summary['alp-gmm'][1]:.1f}x"
+        )
     if with_challenge:
         return
     # Latency is measured alone: parallel jobs on every core would add scheduling delays.
     for label in ("alp-gmm", "alp-gmm (background fits)"):
         if label in teachers:
             alone = run(label, 0, args.episodes, args.irrelevant_dims)
-            print(f"{label}, one process alone: {alone['ms_per_episode']:.3f} ms/episode, "
-                  f"slowest single sample/update call {alone['slowest_call_ms']:.1f} ms")
+            print(
+                f"{label}, one process alone: {alone['ms_per_episode']:.3f} ms/episode, "
+                f"slowest single sample/update call {alone['slowest_call_ms']:.1f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -53,10 +53,12 @@ def main() -> None:
         assert w_steps == b_steps, "the replay diverged"
         ratio = (w_steps / w_time) / (b_steps / b_time)
         ratios.append(ratio)
-        print(f"repeat {rep}: {args.episodes} episodes, {w_steps} steps; bare {b_steps / b_time:7.0f} steps/s, "
-              f"TeacherWrapper(ALP-GMM) {w_steps / w_time:7.0f} steps/s ({teacher.metrics()['n_fits']} GMM fits, "
-              f"{teacher.episodes_reported if hasattr(teacher, 'episodes_reported') else teacher.n_updates_} updates) "
-              f"-> ratio {ratio:.3f}")
+        print(
+            f"repeat {rep}: {args.episodes} episodes, {w_steps} steps; bare {b_steps / b_time:7.0f} steps/s, "
+            f"TeacherWrapper(ALP-GMM) {w_steps / w_time:7.0f} steps/s ({teacher.metrics()['n_fits']} GMM fits, "
+            f"{teacher.episodes_reported if hasattr(teacher, 'episodes_reported') else teacher.n_updates_} updates) "
+            f"-> ratio {ratio:.3f}"
+        )
     print(f"median ratio wrapped / bare: {statistics.median(ratios):.3f}")
 
 

@@ -26,9 +26,12 @@ def __getattr__(name: str):
         try:
             from curriculum_gym.multiagent import ParallelTeacherWrapper
         except ImportError as exc:
-            raise ImportError(f'ParallelTeacherWrapper needs PettingZoo: pip install "curriculum-gym[multiagent]" ({exc})') from None
+            raise ImportError(
+                f'ParallelTeacherWrapper needs PettingZoo: pip install "curriculum-gym[multiagent]" ({exc})'
+            ) from None
         return ParallelTeacherWrapper
     raise AttributeError(f"module 'curriculum_gym' has no attribute {name!r}")
+
 
 __all__ = [
     "BODIES",

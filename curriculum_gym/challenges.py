@@ -151,32 +151,46 @@ class RuggedMapping:
                 if not lo <= v <= hi:  # NaN fails too
                     raise ValueError(f"task dimension {d} must be finite and inside [{lo:g}, {hi:g}]; got {v:g}")
             rows = self._perm_lists if perms is self.permutations else self._inverse_lists
-            return np.array([_map_value(v, lo, hi, n, perm) for v, lo, hi, perm in
-                             zip(values, self._low_list, self._high_list, rows)])
+            return np.array(
+                [
+                    _map_value(v, lo, hi, n, perm)
+                    for v, lo, hi, perm in zip(values, self._low_list, self._high_list, rows)
+                ]
+            )
         bad = ~np.isfinite(x) | (x < self.low) | (x > self.high)
         if bad.any():
             d = int(np.argwhere(bad)[0][-1])
-            raise ValueError(f"task dimension {d} must be finite and inside [{self.low[d]:g}, {self.high[d]:g}]; "
-                             f"got {x[..., d][bad[..., d]][0]:g}")
+            raise ValueError(
+                f"task dimension {d} must be finite and inside [{self.low[d]:g}, {self.high[d]:g}]; "
+                f"got {x[..., d][bad[..., d]][0]:g}"
+            )
         width = self.high - self.low
         safe = np.where(width > 0, width, 1.0)
         u = (x - self.low) / safe * n
         index = np.clip(np.floor(u), 0, n - 1).astype(np.int64)
-        target = np.take_along_axis(np.broadcast_to(perms, x.shape[:-1] + perms.shape), index[..., None], axis=-1)[..., 0]
+        target = np.take_along_axis(np.broadcast_to(perms, x.shape[:-1] + perms.shape), index[..., None], axis=-1)[
+            ..., 0
+        ]
         y = self.low + (target + (u - index)) * safe / n
         fixed = (x >= self.high) | (width <= 0)
         return np.clip(np.where(fixed, x, y), self.low, self.high)
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, RuggedMapping) and np.array_equal(self.low, other.low)
-                and np.array_equal(self.high, other.high) and np.array_equal(self.permutations, other.permutations))
+        return (
+            isinstance(other, RuggedMapping)
+            and np.array_equal(self.low, other.low)
+            and np.array_equal(self.high, other.high)
+            and np.array_equal(self.permutations, other.permutations)
+        )
 
     def __hash__(self) -> int:
         return hash((self.low.tobytes(), self.high.tobytes(), self.permutations.tobytes()))
 
     def __repr__(self) -> str:
-        return (f"RuggedMapping(low={self.low.tolist()}, high={self.high.tolist()}, "
-                f"n_intervals={self.n_intervals}, seed={self.seed})")
+        return (
+            f"RuggedMapping(low={self.low.tolist()}, high={self.high.tolist()}, "
+            f"n_intervals={self.n_intervals}, seed={self.seed})"
+        )
 
 
 @dataclass(frozen=True)
@@ -225,8 +239,10 @@ class Challenge:
             return space
         unknown = [name for name, _, _ in self.task_bounds if name not in space.names]
         if unknown:
-            raise ValueError(f"challenge {self.name!r} sets the bounds of {unknown}, which {space} does not have; "
-                             f"it applies to tracks {list(self.tracks or [])}")
+            raise ValueError(
+                f"challenge {self.name!r} sets the bounds of {unknown}, which {space} does not have; "
+                f"it applies to tracks {list(self.tracks or [])}"
+            )
         return space.with_bounds(self.bounds_dict)
 
     def task_transform(self, space: TaskSpace) -> RuggedMapping | None:
@@ -249,21 +265,42 @@ class Challenge:
 
 
 #: every challenge by name (a read-only mapping)
-CHALLENGES: Mapping[str, Challenge] = MappingProxyType({c.name: c for c in (
-    Challenge("default", "the standard setting: nothing changes"),
-    Challenge("mostly-unfeasible", "stump height bounds [0, 9]: most of the space cannot be learned",
-              task_bounds=(("stump_height", 0.0, 9.0),), tracks=("stumps",)),
-    Challenge("mostly-trivial", "stump height bounds [-3, 3]: negative heights give the minimum (0.05-high) stumps",
-              task_bounds=(("stump_height", -3.0, 3.0),), tracks=("stumps",)),
-    Challenge("rugged-difficulty", "each dimension cut into 4 intervals permuted with a fixed seed: "
-              "difficulty is not monotonic in the task", rugged_seed=DEFAULT_RUGGED_SEED, rugged_intervals=4),
-    Challenge("forgetting-student", "the student is re-initialised every 7 M of 20 M steps; the teacher keeps its state",
-              reset_student_every=7_000_000 / PAPER_TRAINING_STEPS),
-    Challenge("robustness-short", "a student with the short-legged body", body="short"),
-    Challenge("robustness-quadru", "a student with the four-legged body", body="quadru"),
-    Challenge("robustness-spider", "a student with TeachMyAgent's spider body", body="spider"),
-    Challenge("robustness-small-bipedal", "a student with TeachMyAgent's small biped", body="small_bipedal"),
-)})
+CHALLENGES: Mapping[str, Challenge] = MappingProxyType(
+    {
+        c.name: c
+        for c in (
+            Challenge("default", "the standard setting: nothing changes"),
+            Challenge(
+                "mostly-unfeasible",
+                "stump height bounds [0, 9]: most of the space cannot be learned",
+                task_bounds=(("stump_height", 0.0, 9.0),),
+                tracks=("stumps",),
+            ),
+            Challenge(
+                "mostly-trivial",
+                "stump height bounds [-3, 3]: negative heights give the minimum (0.05-high) stumps",
+                task_bounds=(("stump_height", -3.0, 3.0),),
+                tracks=("stumps",),
+            ),
+            Challenge(
+                "rugged-difficulty",
+                "each dimension cut into 4 intervals permuted with a fixed seed: "
+                "difficulty is not monotonic in the task",
+                rugged_seed=DEFAULT_RUGGED_SEED,
+                rugged_intervals=4,
+            ),
+            Challenge(
+                "forgetting-student",
+                "the student is re-initialised every 7 M of 20 M steps; the teacher keeps its state",
+                reset_student_every=7_000_000 / PAPER_TRAINING_STEPS,
+            ),
+            Challenge("robustness-short", "a student with the short-legged body", body="short"),
+            Challenge("robustness-quadru", "a student with the four-legged body", body="quadru"),
+            Challenge("robustness-spider", "a student with TeachMyAgent's spider body", body="spider"),
+            Challenge("robustness-small-bipedal", "a student with TeachMyAgent's small biped", body="small_bipedal"),
+        )
+    }
+)
 
 
 def get_challenge(challenge: str | Challenge) -> Challenge:
@@ -282,7 +319,9 @@ def get_challenge(challenge: str | Challenge) -> Challenge:
     return CHALLENGES[challenge]
 
 
-def challenge_env_kwargs(challenge: str | Challenge, track: str | TrackGenerator, env_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+def challenge_env_kwargs(
+    challenge: str | Challenge, track: str | TrackGenerator, env_kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
     """``env_kwargs`` of a :class:`~curriculum_gym.WalkerTracksEnv` on ``track`` with the challenge applied.
 
     Sets ``task_bounds``, ``body`` and ``task_transform`` as the challenge says;
@@ -300,8 +339,10 @@ def challenge_env_kwargs(challenge: str | Challenge, track: str | TrackGenerator
     kwargs = dict(env_kwargs)
     if ch.task_bounds:
         if kwargs.get("task_bounds") is not None:
-            raise ValueError(f"challenge {ch.name!r} sets the task bounds ({ch.bounds_dict}); "
-                             "give task_bounds= or this challenge, not both")
+            raise ValueError(
+                f"challenge {ch.name!r} sets the task bounds ({ch.bounds_dict}); "
+                "give task_bounds= or this challenge, not both"
+            )
         kwargs["task_bounds"] = ch.bounds_dict
     if ch.body is not None:
         given = kwargs.get("body")
@@ -310,8 +351,10 @@ def challenge_env_kwargs(challenge: str | Challenge, track: str | TrackGenerator
         kwargs["body"] = ch.body if given is None else given
     if ch.rugged_seed is not None:
         if kwargs.get("task_transform") is not None:
-            raise ValueError(f"challenge {ch.name!r} sets the task_transform (its rugged mapping); "
-                             "give task_transform= or this challenge, not both")
+            raise ValueError(
+                f"challenge {ch.name!r} sets the task_transform (its rugged mapping); "
+                "give task_transform= or this challenge, not both"
+            )
         space = generator.default_task_space()
         if kwargs.get("task_bounds") is not None:
             space = space.with_bounds(kwargs["task_bounds"])
@@ -341,5 +384,12 @@ def _bounds_vector(values: ArrayLike, what: str) -> np.ndarray:
     return arr
 
 
-__all__ = ["CHALLENGES", "DEFAULT_RUGGED_SEED", "PAPER_TRAINING_STEPS", "Challenge", "RuggedMapping",
-           "challenge_env_kwargs", "get_challenge"]
+__all__ = [
+    "CHALLENGES",
+    "DEFAULT_RUGGED_SEED",
+    "PAPER_TRAINING_STEPS",
+    "Challenge",
+    "RuggedMapping",
+    "challenge_env_kwargs",
+    "get_challenge",
+]

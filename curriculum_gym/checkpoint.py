@@ -95,12 +95,17 @@ def save_state(state: dict[str, Any], path: str | os.PathLike) -> None:
     doc = {"format": FORMAT, "version": VERSION, "state": _split_arrays(state, arrays)}
     text = json.dumps(doc, allow_nan=True).encode("utf-8")
     total = len(text) + sum(arr.nbytes + 128 for arr in arrays.values())
-    limits = [(len(text), MAX_JSON_BYTES, "bytes of JSON"), (total, MAX_TOTAL_BYTES, "bytes"),
-              (len(arrays) + 1, MAX_MEMBERS, "members")]
+    limits = [
+        (len(text), MAX_JSON_BYTES, "bytes of JSON"),
+        (total, MAX_TOTAL_BYTES, "bytes"),
+        (len(arrays) + 1, MAX_MEMBERS, "members"),
+    ]
     for value, limit, what in limits:
         if value > limit:
-            raise ValueError(f"this teacher state needs {value} {what}, more than a checkpoint may hold ({limit}; "
-                             "curriculum_gym.checkpoint limits); bound what the teacher keeps (e.g. ALP-GMM's max_history)")
+            raise ValueError(
+                f"this teacher state needs {value} {what}, more than a checkpoint may hold ({limit}; "
+                "curriculum_gym.checkpoint limits); bound what the teacher keeps (e.g. ALP-GMM's max_history)"
+            )
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
@@ -159,8 +164,9 @@ def _read(fh: BinaryIO) -> dict[str, Any]:
         _collect_references(doc["state"], refs, depth=1)
         unreferenced = sorted(set(members) - {f"{key}.npy" for key in refs})
         if unreferenced:
-            raise _FormatError(f"member {unreferenced[0]!r} is not referred to by {_JSON_MEMBER} "
-                           f"({len(unreferenced)} such members)")
+            raise _FormatError(
+                f"member {unreferenced[0]!r} is not referred to by {_JSON_MEMBER} ({len(unreferenced)} such members)"
+            )
         arrays = {}
         for key in refs:
             name = f"{key}.npy"
@@ -196,8 +202,10 @@ def _check_directory_size(fh: BinaryIO) -> None:
             fields = struct.unpack("<4sQ2H2L4Q", record[:56])
             n_members, directory_bytes = fields[7], fields[8]
     if n_members > MAX_MEMBERS or directory_bytes > MAX_MEMBERS * _DIRECTORY_BYTES_PER_MEMBER:
-        raise _FormatError(f"its zip directory lists {n_members} members in {directory_bytes} bytes; a checkpoint "
-                       f"may hold at most {MAX_MEMBERS} members")
+        raise _FormatError(
+            f"its zip directory lists {n_members} members in {directory_bytes} bytes; a checkpoint "
+            f"may hold at most {MAX_MEMBERS} members"
+        )
 
 
 def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -216,18 +224,24 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         if info.flag_bits & 0x1:
             raise _FormatError(f"member {name!r} is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _FormatError(f"member {name!r} uses compression method {info.compress_type} "
-                           "(only stored and deflated members are read)")
+            raise _FormatError(
+                f"member {name!r} uses compression method {info.compress_type} "
+                "(only stored and deflated members are read)"
+            )
         members[name] = info
         total += info.file_size
     if _JSON_MEMBER not in members:
         raise _FormatError(f"{_JSON_MEMBER} is missing")
     if members[_JSON_MEMBER].file_size > MAX_JSON_BYTES:
-        raise _FormatError(f"{_JSON_MEMBER} decompresses to {members[_JSON_MEMBER].file_size} bytes; "
-                       f"the limit is {MAX_JSON_BYTES} bytes")
+        raise _FormatError(
+            f"{_JSON_MEMBER} decompresses to {members[_JSON_MEMBER].file_size} bytes; "
+            f"the limit is {MAX_JSON_BYTES} bytes"
+        )
     if total > MAX_TOTAL_BYTES:
-        raise _FormatError(f"its members decompress to {total} bytes; the limit is {MAX_TOTAL_BYTES} bytes "
-                       f"({MAX_TOTAL_BYTES / 2**20:g} MiB)")
+        raise _FormatError(
+            f"its members decompress to {total} bytes; the limit is {MAX_TOTAL_BYTES} bytes "
+            f"({MAX_TOTAL_BYTES / 2**20:g} MiB)"
+        )
     return members
 
 
@@ -321,8 +335,10 @@ def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
         nbytes = math.prod(shape) * dtype.itemsize
         data_start = 8 + len_bytes + header_len
         if data_start + nbytes != info.file_size:
-            raise _FormatError(f"{what} claims shape {shape[:8]} of {dtype} ({nbytes} bytes of data) "
-                           f"but holds {info.file_size - data_start} bytes")
+            raise _FormatError(
+                f"{what} claims shape {shape[:8]} of {dtype} ({nbytes} bytes of data) "
+                f"but holds {info.file_size - data_start} bytes"
+            )
         data = bytearray(nbytes)
         _read_exactly(member, nbytes, what, into=memoryview(data))
         if member.read(1):  # also makes zipfile check the CRC

@@ -73,8 +73,12 @@ def load_test_set(env_id: str, kind: str = DEFAULT_KIND) -> np.ndarray:
 
 def test_set(env_id: str, kind: str = DEFAULT_KIND, body: str = "default") -> np.ndarray:
     """Deprecated: use :func:`load_test_set` (``body`` is checked and ignored: every body has the same tasks)."""
-    warnings.warn("cg.test_set is deprecated; use cg.load_test_set(env_id, kind) (its tasks are the same for every "
-                  "body, so it takes no body)", DeprecationWarning, stacklevel=2)
+    warnings.warn(
+        "cg.test_set is deprecated; use cg.load_test_set(env_id, kind) (its tasks are the same for every "
+        "body, so it takes no body)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     get_body(body)
     return load_test_set(env_id, kind)
 
@@ -114,8 +118,13 @@ class EvaluationResult:
         return float(self.mastered_tasks.mean())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"tasks": self.tasks.tolist(), "returns": self.returns.tolist(), "lengths": self.lengths.tolist(),
-                "threshold": self.threshold, "mastered": self.mastered}
+        return {
+            "tasks": self.tasks.tolist(),
+            "returns": self.returns.tolist(),
+            "lengths": self.lengths.tolist(),
+            "threshold": self.threshold,
+            "mastered": self.mastered,
+        }
 
 
 class SupportsPredict(Protocol):
@@ -137,15 +146,20 @@ def _positional_deprecated(n_positional: int, names: tuple[str, ...]) -> Callabl
             if len(args) > n_positional:
                 extra = args[n_positional:]
                 if len(extra) > len(names):
-                    raise TypeError(f"{fn.__name__}() takes {n_positional} positional arguments, then keywords "
-                                    f"({', '.join(names)}, ...); got {len(args)} positional arguments")
+                    raise TypeError(
+                        f"{fn.__name__}() takes {n_positional} positional arguments, then keywords "
+                        f"({', '.join(names)}, ...); got {len(args)} positional arguments"
+                    )
                 given = names[: len(extra)]
                 twice = [name for name in given if name in kwargs]
                 if twice:
                     raise TypeError(f"{fn.__name__}() got multiple values for argument {twice[0]!r}")
-                warnings.warn(f"passing {', '.join(given)} to {fn.__name__}() by position is deprecated; pass "
-                              f"{'it' if len(given) == 1 else 'them'} by keyword ({given[0]}=...)",
-                              DeprecationWarning, stacklevel=2)
+                warnings.warn(
+                    f"passing {', '.join(given)} to {fn.__name__}() by position is deprecated; pass "
+                    f"{'it' if len(given) == 1 else 'them'} by keyword ({given[0]}=...)",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
                 kwargs.update(zip(given, extra))
                 args = args[:n_positional]
             return fn(*args, **kwargs)
@@ -155,8 +169,9 @@ def _positional_deprecated(n_positional: int, names: tuple[str, ...]) -> Callabl
     return decorate
 
 
-@_positional_deprecated(2, ("test_set", "episodes_per_task", "num_envs", "body", "threshold", "seed",
-                            "max_episode_steps", "batched"))
+@_positional_deprecated(
+    2, ("test_set", "episodes_per_task", "num_envs", "body", "threshold", "seed", "max_episode_steps", "batched")
+)
 def evaluate(
     policy: Policy,
     env_id: str,
@@ -339,9 +354,11 @@ def _as_callable(policy: Any) -> tuple[Callable[[np.ndarray], Any], bool]:
     elif callable(policy):
         fn, from_predict = policy, getattr(policy, "__name__", None) == "predict"
     else:
-        raise TypeError("policy must be a callable (a batch of observations (k, obs_dim) -> actions (k, act_dim), "
-                        "or one observation (obs_dim,) -> one action (act_dim,)) or an object with "
-                        f"predict(obs, deterministic=True) such as a Stable-Baselines3 model; got {type(policy).__name__}")
+        raise TypeError(
+            "policy must be a callable (a batch of observations (k, obs_dim) -> actions (k, act_dim), "
+            "or one observation (obs_dim,) -> one action (act_dim,)) or an object with "
+            f"predict(obs, deterministic=True) such as a Stable-Baselines3 model; got {type(policy).__name__}"
+        )
     if _takes_deterministic(fn):
         return (lambda obs: fn(obs, deterministic=True)), from_predict
     return fn, from_predict
@@ -350,8 +367,14 @@ def _as_callable(policy: Any) -> tuple[Callable[[np.ndarray], Any], bool]:
 class _Actor:
     """Calls the policy on a batch of observations, checks its actions, returns them as float32 (k, act_dim)."""
 
-    def __init__(self, call: Callable[[np.ndarray], Any], from_predict: bool, batched: bool | None,
-                 act_shape: tuple[int, ...], setting: str) -> None:
+    def __init__(
+        self,
+        call: Callable[[np.ndarray], Any],
+        from_predict: bool,
+        batched: bool | None,
+        act_shape: tuple[int, ...],
+        setting: str,
+    ) -> None:
         self.call, self.from_predict, self.batched = call, from_predict, batched
         self.act_shape, self.setting = act_shape, setting
 
@@ -377,20 +400,28 @@ class _Actor:
             if actions is not None and actions.shape == many:
                 self.batched = True
                 return self._check(out, many, batch.shape)
-        on_batch = (f"raised {type(batch_error).__name__}: {batch_error}" if batch_error is not None
-                    else f"returned {self._what(out, many)}")
+        on_batch = (
+            f"raised {type(batch_error).__name__}: {batch_error}"
+            if batch_error is not None
+            else f"returned {self._what(out, many)}"
+        )
         try:
             first = self.call(batch[0])
         except Exception as exc:
-            raise TypeError(f"policy failed: on a batch of observations {batch.shape} it {on_batch}; on one "
-                            f"observation {batch[0].shape} it raised {type(exc).__name__}: {exc}; {expected}") from exc
+            raise TypeError(
+                f"policy failed: on a batch of observations {batch.shape} it {on_batch}; on one "
+                f"observation {batch[0].shape} it raised {type(exc).__name__}: {exc}; {expected}"
+            ) from exc
         actions = self._parse(first, one)
         if actions is not None and actions.shape == one:
             self.batched = False
-            return np.stack([self._check(first, one, batch[0].shape)]
-                            + [self._check(self.call(o), one, o.shape) for o in batch[1:]])
-        message = (f"policy returned the wrong actions: on a batch of observations {batch.shape} it {on_batch}; on "
-                   f"one observation {batch[0].shape} it returned {self._what(first, one)}; {expected}")
+            return np.stack(
+                [self._check(first, one, batch[0].shape)] + [self._check(self.call(o), one, o.shape) for o in batch[1:]]
+            )
+        message = (
+            f"policy returned the wrong actions: on a batch of observations {batch.shape} it {on_batch}; on "
+            f"one observation {batch[0].shape} it returned {self._what(first, one)}; {expected}"
+        )
         numeric = actions is not None or (batch_error is None and self._parse(out, many) is not None)
         raise ValueError(message) if numeric else TypeError(message)
 
@@ -401,8 +432,10 @@ class _Actor:
             if whole is None or whole.shape != shape:
                 out, state = out
                 if self.from_predict and state is not None:
-                    raise ValueError("policy.predict returned a recurrent state; evaluate() carries no state from "
-                                     "step to step, so recurrent policies are not supported")
+                    raise ValueError(
+                        "policy.predict returned a recurrent state; evaluate() carries no state from "
+                        "step to step, so recurrent policies are not supported"
+                    )
         return _as_array(out)
 
     def _what(self, out: Any, shape: tuple[int, ...]) -> str:
@@ -413,11 +446,15 @@ class _Actor:
         """``out`` as float32 actions of ``shape``; a TypeError or ValueError naming both shapes otherwise."""
         actions = self._parse(out, shape)
         if actions is None:
-            raise TypeError(f"policy must return actions as an array of numbers of shape {shape} for observations "
-                            f"{obs_shape} ({self.setting}); got {_describe(out)}")
+            raise TypeError(
+                f"policy must return actions as an array of numbers of shape {shape} for observations "
+                f"{obs_shape} ({self.setting}); got {_describe(out)}"
+            )
         if actions.shape != shape:
-            raise ValueError(f"policy returned actions of shape {actions.shape} for observations {obs_shape}; "
-                             f"expected {shape} ({self.setting})")
+            raise ValueError(
+                f"policy returned actions of shape {actions.shape} for observations {obs_shape}; "
+                f"expected {shape} ({self.setting})"
+            )
         if not np.all(np.isfinite(actions)):
             raise ValueError(f"policy returned non-finite actions (nan or inf) for {self.setting}: {actions.tolist()}")
         return actions

@@ -49,8 +49,15 @@ def _pyplot():
     return plt
 
 
-def draw_mixture(ax: Any, mixture: Mixture, task_space: TaskSpace, dims: Sequence[int] = (0, 1),
-                 normalized: bool = True, cmap: str = "viridis", vmax: float | None = None) -> None:
+def draw_mixture(
+    ax: Any,
+    mixture: Mixture,
+    task_space: TaskSpace,
+    dims: Sequence[int] = (0, 1),
+    normalized: bool = True,
+    cmap: str = "viridis",
+    vmax: float | None = None,
+) -> None:
     """Draw each Gaussian of an ALP-GMM mixture as a 2-sigma ellipse in ``dims``, coloured by its mean ALP."""
     from matplotlib.patches import Ellipse
 
@@ -67,11 +74,22 @@ def draw_mixture(ax: Any, mixture: Mixture, task_space: TaskSpace, dims: Sequenc
         angle = np.degrees(np.arctan2(vectors[1, -1], vectors[0, -1]))
         width, height = 2 * 2 * np.sqrt(np.maximum(values[::-1], 0))
         colour = plt.get_cmap(cmap)(min(alp / vmax, 1.0))
-        ax.add_patch(Ellipse(centre, width, height, angle=angle, facecolor=(*colour[:3], 0.35), edgecolor=colour, lw=1.5))
+        ax.add_patch(
+            Ellipse(centre, width, height, angle=angle, facecolor=(*colour[:3], 0.35), edgecolor=colour, lw=1.5)
+        )
 
 
-def plot_tasks(ax: Any, tasks: np.ndarray, values: np.ndarray, task_space: TaskSpace, dims: Sequence[int] = (0, 1),
-               label: str = "", cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None) -> Any:
+def plot_tasks(
+    ax: Any,
+    tasks: np.ndarray,
+    values: np.ndarray,
+    task_space: TaskSpace,
+    dims: Sequence[int] = (0, 1),
+    label: str = "",
+    cmap: str = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> Any:
     """Scatter ``tasks`` in two dimensions, coloured by ``values`` (ALP or return)."""
     i, j = dims
     # not clipped: tasks on the bounds (ADR's and the oracle's easy corner) stay visible
@@ -101,17 +119,24 @@ def plot_mastered(ax: Any, evals: list[dict[str, Any]], label: str = "", last_st
     ax.plot(steps, pct, marker="o", linestyle="-" if len(evals) > 1 else "none", label=label or None, clip_on=False)
     labelled = range(len(evals)) if len(evals) <= 12 else [len(evals) - 1]
     for k in labelled:
-        ax.annotate(f"{pct[k]:.0f}%", (steps[k], pct[k]), textcoords="offset points", xytext=(0, 7), ha="center",
-                    fontsize=8)
+        ax.annotate(
+            f"{pct[k]:.0f}%", (steps[k], pct[k]), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8
+        )
     _step_axis(ax, steps, last_step)
     ax.set_ylabel("% test tasks mastered")
     ax.set_ylim(0, 105)
     ax.grid(alpha=0.3)
 
 
-def plot_training_returns(ax: Any, steps: np.ndarray, returns: np.ndarray, threshold: float | None = None,
-                          return_range: Sequence[float] | None = None, window: int | None = None,
-                          last_step: float | None = None) -> None:
+def plot_training_returns(
+    ax: Any,
+    steps: np.ndarray,
+    returns: np.ndarray,
+    threshold: float | None = None,
+    return_range: Sequence[float] | None = None,
+    window: int | None = None,
+    last_step: float | None = None,
+) -> None:
     """Each training episode's return (a dot at the step it ended) and their moving mean over ``window`` episodes
     (default: a tenth of them, 1 to 100); ``threshold`` as a dashed line; the y axis spans ``return_range`` and the
     returns, the x axis the steps up to ``last_step`` (the run's, when given)."""
@@ -123,7 +148,7 @@ def plot_training_returns(ax: Any, steps: np.ndarray, returns: np.ndarray, thres
     window = min(100, max(1, len(returns) // 10)) if window is None else int(window)
     if 1 < window <= len(returns):
         mean = np.convolve(returns, np.ones(window) / window, mode="valid")
-        ax.plot(steps[window - 1:], mean, color="tab:blue", lw=2, label=f"mean of the last {window}")
+        ax.plot(steps[window - 1 :], mean, color="tab:blue", lw=2, label=f"mean of the last {window}")
     if threshold is not None:
         ax.axhline(threshold, color="black", ls="--", lw=1, label=f"mastery threshold ({threshold:g})")
     if return_range is not None and len(returns):
@@ -137,9 +162,15 @@ def plot_training_returns(ax: Any, steps: np.ndarray, returns: np.ndarray, thres
     ax.legend(fontsize=8, loc="best")
 
 
-def plot_test_returns(ax: Any, tasks: np.ndarray, returns: np.ndarray, task_space: TaskSpace,
-                      dims: Sequence[int] = (0, 1), threshold: float = MASTERY_THRESHOLD,
-                      return_range: Sequence[float] = RETURN_RANGE) -> Any:
+def plot_test_returns(
+    ax: Any,
+    tasks: np.ndarray,
+    returns: np.ndarray,
+    task_space: TaskSpace,
+    dims: Sequence[int] = (0, 1),
+    threshold: float = MASTERY_THRESHOLD,
+    return_range: Sequence[float] = RETURN_RANGE,
+) -> Any:
     """Per-task test returns: a heat map on a grid test set, else a scatter, on the colours of ``return_range``;
     the tasks with a return of at least ``threshold`` (mastered) ringed."""
     i, j = dims
@@ -149,8 +180,15 @@ def plot_test_returns(ax: Any, tasks: np.ndarray, returns: np.ndarray, task_spac
         grid = np.full((len(ys), len(xs)), np.nan)
         for (x, y), r in zip(tasks[:, [i, j]], returns):
             grid[np.searchsorted(ys, y), np.searchsorted(xs, x)] = r
-        im = ax.imshow(grid, origin="lower", aspect="auto", cmap="RdYlGn", vmin=vmin, vmax=vmax,
-                       extent=(xs[0], xs[-1], ys[0], ys[-1]))
+        im = ax.imshow(
+            grid,
+            origin="lower",
+            aspect="auto",
+            cmap="RdYlGn",
+            vmin=vmin,
+            vmax=vmax,
+            extent=(xs[0], xs[-1], ys[0], ys[-1]),
+        )
     else:
         im = ax.scatter(tasks[:, i], tasks[:, j], c=returns, cmap="RdYlGn", vmin=vmin, vmax=vmax, s=40)
         ax.set_xlim(task_space.low[i], task_space.high[i])
@@ -186,9 +224,11 @@ def _standard_env(record: dict[str, Any]) -> Any:
         if _is_multiwalker(record):
             from curriculum_gym.multiagent import multiwalker_tracks_v0
 
-            return multiwalker_tracks_v0.parallel_env(n_walkers=int(record.get("n_walkers", 3)),
-                                                      track=record.get("track", "stumps"),
-                                                      body=record.get("body", "default"))
+            return multiwalker_tracks_v0.parallel_env(
+                n_walkers=int(record.get("n_walkers", 3)),
+                track=record.get("track", "stumps"),
+                body=record.get("body", "default"),
+            )
         env = gym.make(record.get("env_id", "StumpTracks-v0"), body=record.get("body", "default"))
         env.close()
         return env.unwrapped
@@ -338,8 +378,10 @@ def _run_task_space(run_dir: Path, env: Any) -> TaskSpace:
     full = _record(run_dir)
     space = _standard_space(full, _standard_env(full) if env is None else env)
     if space is None:
-        raise ValueError(f"cannot tell the task space of {run_dir}: no task_space in run.json, no teacher.ckpt, and "
-                         f"its env ({full.get('env_id', 'StumpTracks-v0')!r}) cannot be made here")
+        raise ValueError(
+            f"cannot tell the task space of {run_dir}: no task_space in run.json, no teacher.ckpt, and "
+            f"its env ({full.get('env_id', 'StumpTracks-v0')!r}) cannot be made here"
+        )
     bounds = _read_json(run_dir / "args.json").get("task_bounds") or []
     flat = np.asarray(bounds, dtype=np.float64).reshape(-1)
     if len(flat) == 2 * space.dim:
@@ -359,8 +401,9 @@ def _episodes(run_dir: Path) -> dict[str, np.ndarray] | None:
         raise ValueError(f"{path} is not an episode log (step, task, return arrays): {exc}") from None
     n = len(data["return"])
     if len(data["step"]) != n or len(data["task"]) != n:
-        raise ValueError(f"{path}: step, task and return have different lengths "
-                         f"({len(data['step'])}, {len(data['task'])}, {n})")
+        raise ValueError(
+            f"{path}: step, task and return have different lengths ({len(data['step'])}, {len(data['task'])}, {n})"
+        )
     return data
 
 
@@ -388,8 +431,9 @@ def _save(plt: Any, fig: Any, path: Path, written: list[Path]) -> None:
     written.append(path)
 
 
-def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4,
-             task_space: TaskSpace | None = None) -> list[Path]:
+def plot_run(
+    run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4, task_space: TaskSpace | None = None
+) -> list[Path]:
     """Write a baseline run folder's pictures and return their paths.
 
     ``curriculum.png`` (always), ``training_returns.png`` (when the run recorded an
@@ -429,8 +473,18 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4,
         from matplotlib.patches import Rectangle
 
         i, j = dims
-        ax.add_patch(Rectangle((standard.low[i], standard.low[j]), standard.width[i], standard.width[j], fill=False,
-                               linestyle="--", edgecolor="grey", lw=1, label="test set bounds"))
+        ax.add_patch(
+            Rectangle(
+                (standard.low[i], standard.low[j]),
+                standard.width[i],
+                standard.width[j],
+                fill=False,
+                linestyle="--",
+                edgecolor="grey",
+                lw=1,
+                label="test set bounds",
+            )
+        )
 
     # 1. the curriculum: sampled tasks in time slices, with ALP-GMM's Gaussians
     episodes = _episodes(run_dir)
@@ -441,7 +495,7 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4,
         tasks = teacher.task_space.denormalize(tasks) if teacher.normalize_tasks else tasks
         values, what = teacher.alp_history, "ALP"
         n = min(len(tasks), len(values))  # with max_history both hold the last episodes, not always as many
-        tasks, values = tasks[len(tasks) - n:], values[len(values) - n:]
+        tasks, values = tasks[len(tasks) - n :], values[len(values) - n :]
         first = teacher.n_updates_ - n  # the episode before the oldest shown
     elif episodes is not None and len(episodes["return"]):
         tasks = episodes["task"].reshape(len(episodes["return"]), -1)
@@ -449,8 +503,10 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4,
     else:
         tasks, values, what, first = np.empty((0, space.dim)), np.empty(0), "", 0
     if tasks.shape[1] != space.dim:
-        raise ValueError(f"the training tasks recorded in {run_dir} have {tasks.shape[1]} parameters; the run's task "
-                         f"space has {space.dim} ({', '.join(space.names)})")
+        raise ValueError(
+            f"the training tasks recorded in {run_dir} have {tasks.shape[1]} parameters; the run's task "
+            f"space has {space.dim} ({', '.join(space.names)})"
+        )
     if not len(tasks):  # nothing to show: an empty task space, with the reason
         fig, ax = plt.subplots(figsize=(5.4, 4), constrained_layout=True)
         reason = "no finished training episode yet" if episodes is not None else "no training tasks recorded"
@@ -466,8 +522,16 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4,
         sc, gaussians = None, False
         for k, ax in enumerate(axes[0]):
             lo, hi = bounds[k], bounds[k + 1]
-            sc = plot_tasks(ax, tasks[lo:hi], values[lo:hi], space, dims, f"episodes {first + lo}-{first + hi}",
-                            vmin=vmin, vmax=vmax)
+            sc = plot_tasks(
+                ax,
+                tasks[lo:hi],
+                values[lo:hi],
+                space,
+                dims,
+                f"episodes {first + lo}-{first + hi}",
+                vmin=vmin,
+                vmax=vmax,
+            )
             mark_standard(ax)
             if alp_gmm:
                 fits = [m for e, m in teacher.fits_ if e <= first + hi]
@@ -486,8 +550,9 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4,
         returns = _tensorboard_returns(run_dir) if episodes is None else None
     if returns is not None:
         fig, ax = plt.subplots(figsize=(6, 3.8), constrained_layout=True)
-        plot_training_returns(ax, *returns, threshold=info.mastery_threshold, return_range=info.return_range,
-                              last_step=last_step)
+        plot_training_returns(
+            ax, *returns, threshold=info.mastery_threshold, return_range=info.return_range, last_step=last_step
+        )
         ax.set_ylabel(return_label)
         ax.set_title(f"{info.title}\ntraining returns ({len(returns[1])} episodes)", fontsize=10)
         _save(plt, fig, run_dir / "training_returns.png", written)
@@ -508,10 +573,19 @@ def plot_run(run_dir: str | Path, dims: Sequence[int] = (0, 1), slices: int = 4,
         if eval_space is not None and tasks.ndim == 2 and tasks.shape[1] == eval_space.dim and len(tasks):
             test_dims = dims if max(dims) < eval_space.dim else (0, 1)
             fig, ax = plt.subplots(figsize=(5, 4), constrained_layout=True)
-            im = plot_test_returns(ax, tasks, np.array(last["returns"], dtype=np.float64).reshape(len(tasks), -1)
-                                   .mean(axis=1), eval_space, test_dims, threshold, info.return_range)
+            im = plot_test_returns(
+                ax,
+                tasks,
+                np.array(last["returns"], dtype=np.float64).reshape(len(tasks), -1).mean(axis=1),
+                eval_space,
+                test_dims,
+                threshold,
+                info.return_range,
+            )
             fig.colorbar(im, ax=ax, label="test return")
-            ax.set_title(f"{info.title}\ntest returns at step {last['step']}: {100 * last['mastered']:.0f}% mastered",
-                         fontsize=10)
+            ax.set_title(
+                f"{info.title}\ntest returns at step {last['step']}: {100 * last['mastered']:.0f}% mastered",
+                fontsize=10,
+            )
             _save(plt, fig, run_dir / "test_returns.png", written)
     return written

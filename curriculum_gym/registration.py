@@ -91,8 +91,9 @@ def make_walker(
         if shared is not None:
             teacher, teacher_options = shared, None
             reseed_teacher = True if reseed_teacher is None else reseed_teacher
-    return TeacherWrapper(env, teacher, task_in_obs=task_in_obs, reseed_teacher=reseed_teacher,
-                          **(teacher_options or {}))
+    return TeacherWrapper(
+        env, teacher, task_in_obs=task_in_obs, reseed_teacher=reseed_teacher, **(teacher_options or {})
+    )
 
 
 def share_named_teacher(env: gym.Env, name: str, options: dict[str, Any]) -> Any:
@@ -133,5 +134,10 @@ def register_envs() -> None:
     """Register the IDs (idempotent: IDs already registered are left alone)."""
     for env_id, kwargs in WALKER_IDS.items():
         if env_id not in gym.registry:
-            gym.register(id=env_id, entry_point=ENTRY_POINT, kwargs=dict(kwargs), max_episode_steps=MAX_EPISODE_STEPS,
-                         reward_threshold=REWARD_THRESHOLD)
+            gym.register(
+                id=env_id,
+                entry_point=ENTRY_POINT,
+                kwargs=dict(kwargs),
+                max_episode_steps=MAX_EPISODE_STEPS,
+                reward_threshold=REWARD_THRESHOLD,
+            )

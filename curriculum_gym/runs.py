@@ -36,7 +36,16 @@ from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers import TEACHERS, Teacher, load_teacher, make_teacher
 
 #: the flags that make a run what it is: recorded in run.json, reused by --resume
-RUN_SETTINGS = ("env_id", "body", "teacher", "teacher_options", "task", "task_bounds", "challenge", "reset_student_every")
+RUN_SETTINGS = (
+    "env_id",
+    "body",
+    "teacher",
+    "teacher_options",
+    "task",
+    "task_bounds",
+    "challenge",
+    "reset_student_every",
+)
 
 
 def parse_value(text: str) -> Any:
@@ -61,7 +70,9 @@ def parse_teacher_options(items: Sequence[str]) -> dict[str, Any]:
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise SystemExit(f"--teacher-options takes key=value pairs (e.g. fit_rate=150 preset=teachmyagent); got {item!r}")
+            raise SystemExit(
+                f"--teacher-options takes key=value pairs (e.g. fit_rate=150 preset=teachmyagent); got {item!r}"
+            )
         options[key.strip()] = parse_value(text.strip())
     if "seed" in options:
         raise SystemExit("--teacher-options: the teacher's seed is --seed")
@@ -97,8 +108,12 @@ def expert_defaults(teacher: str, space: TaskSpace, mastery_threshold: float | N
     start = easy_task(space)
     width = np.where(space.width > 0, space.width, 1.0)
     if teacher == "adr":
-        options = {"initial_task": start.tolist(), "step_size": np.round(0.05 * width, 6).tolist(),
-                   "expand_threshold": mastery_threshold, "shrink_threshold": 0.0}
+        options = {
+            "initial_task": start.tolist(),
+            "step_size": np.round(0.05 * width, 6).tolist(),
+            "expand_threshold": mastery_threshold,
+            "shrink_threshold": 0.0,
+        }
         return {k: v for k, v in options.items() if v is not None}
     if teacher == "oracle":
         harder = np.where(start == space.high, -1.0, 1.0)
@@ -110,7 +125,7 @@ def env_kwargs(args: Any) -> dict[str, Any]:
     """gym.make keyword arguments of the training envs (the teacher aside)."""
     kwargs: dict[str, Any] = {"body": args.body}
     if args.task_bounds:
-        kwargs["task_bounds"] = [tuple(args.task_bounds[k:k + 2]) for k in range(0, len(args.task_bounds), 2)]
+        kwargs["task_bounds"] = [tuple(args.task_bounds[k : k + 2]) for k in range(0, len(args.task_bounds), 2)]
     if args.challenge:
         kwargs["challenge"] = args.challenge
     if args.teacher == "none" and args.task:
@@ -135,7 +150,9 @@ def settings_from_run(args: Any, defaults: Any, run_dir: Path) -> None:
         elif plain(value) != rec:
             conflicts.append(f"--{name.replace('_', '-')} {rec} (given: {value})")
     if conflicts:
-        raise SystemExit(f"{run_dir} was started with " + ", ".join(conflicts) + "; resume it with the same flags or without them")
+        raise SystemExit(
+            f"{run_dir} was started with " + ", ".join(conflicts) + "; resume it with the same flags or without them"
+        )
 
 
 @dataclass
@@ -166,8 +183,10 @@ def resolve_settings(args: Any, defaults: Any) -> RunSettings:
     if args.teacher != "none" and args.teacher not in TEACHERS:
         raise SystemExit(f"--teacher must be one of {sorted(TEACHERS)} or none; got {args.teacher!r}")
     if args.teacher != "none" and args.task:
-        raise SystemExit(f"--task fixes every episode's task and --teacher {args.teacher} chooses them: "
-                         "give --teacher none with --task, or leave --task out")
+        raise SystemExit(
+            f"--task fixes every episode's task and --teacher {args.teacher} chooses them: "
+            "give --teacher none with --task, or leave --task out"
+        )
     if args.teacher == "none" and args.teacher_options:
         raise SystemExit("--teacher-options needs a teacher (--teacher none has none)")
     if len(args.task_bounds) % 2:
@@ -200,9 +219,16 @@ def resolve_settings(args: Any, defaults: Any) -> RunSettings:
         except (TypeError, ValueError) as exc:
             raise SystemExit(f"--task: {exc}") from None
     flags = {name: getattr(args, name) for name in RUN_SETTINGS}
-    return RunSettings(teacher_options=teacher_options, challenge=challenge, reset_every=reset_every,
-                       task_space=task_space, standard_space=standard_space, mastery_threshold=mastery_threshold,
-                       flags=flags, return_range=return_range)
+    return RunSettings(
+        teacher_options=teacher_options,
+        challenge=challenge,
+        reset_every=reset_every,
+        task_space=task_space,
+        standard_space=standard_space,
+        mastery_threshold=mastery_threshold,
+        flags=flags,
+        return_range=return_range,
+    )
 
 
 def make_run_teacher(args: Any, settings: RunSettings, run_dir: Path, resuming: bool) -> Teacher | None:
@@ -211,29 +237,42 @@ def make_run_teacher(args: Any, settings: RunSettings, run_dir: Path, resuming: 
         return None
     if resuming and (run_dir / "teacher.ckpt").exists():
         return load_teacher(run_dir / "teacher.ckpt")
-    options = {"return_range": settings.return_range,
-               **expert_defaults(args.teacher, settings.task_space, settings.mastery_threshold),
-               **settings.teacher_options}
+    options = {
+        "return_range": settings.return_range,
+        **expert_defaults(args.teacher, settings.task_space, settings.mastery_threshold),
+        **settings.teacher_options,
+    }
     try:
         return make_teacher(args.teacher, settings.task_space, seed=args.seed, **options)
     except (TypeError, ValueError) as exc:
         raise SystemExit(f"--teacher {args.teacher}: {exc} (give them with --teacher-options key=value)") from None
 
 
-def write_run_record(run_dir: Path, algo: str, args: Any, settings: RunSettings, teacher: Teacher | None,
-                     finished: bool, step: int) -> None:
+def write_run_record(
+    run_dir: Path, algo: str, args: Any, settings: RunSettings, teacher: Teacher | None, finished: bool, step: int
+) -> None:
     """run.json: what this run trains on (read by `curriculum-gym plot` and by --resume)."""
     challenge = settings.challenge
     record = {
-        "algo": algo, "env_id": args.env_id, "body": args.body, "seed": args.seed,
-        "teacher": args.teacher, "teacher_options": teacher.get_options() if teacher is not None else {},
-        "teacher_options_given": settings.teacher_options, "task": list(args.task) or None,
-        "task_bounds": env_kwargs(args).get("task_bounds"), "task_space": settings.task_space.state_dict(),
-        "eval_task_space": settings.standard_space.state_dict(), "challenge": args.challenge or None,
+        "algo": algo,
+        "env_id": args.env_id,
+        "body": args.body,
+        "seed": args.seed,
+        "teacher": args.teacher,
+        "teacher_options": teacher.get_options() if teacher is not None else {},
+        "teacher_options_given": settings.teacher_options,
+        "task": list(args.task) or None,
+        "task_bounds": env_kwargs(args).get("task_bounds"),
+        "task_space": settings.task_space.state_dict(),
+        "eval_task_space": settings.standard_space.state_dict(),
+        "challenge": args.challenge or None,
         "challenge_settings": dataclasses.asdict(challenge) if challenge is not None else None,
         "reset_student_every": settings.reset_every,
-        "return_range": list(settings.return_range), "mastery_threshold": settings.mastery_threshold,
-        "total_timesteps": args.total_timesteps, "global_step": step, "finished": finished,
+        "return_range": list(settings.return_range),
+        "mastery_threshold": settings.mastery_threshold,
+        "total_timesteps": args.total_timesteps,
+        "global_step": step,
+        "finished": finished,
         "flags": settings.flags,
     }
     (run_dir / "run.json").write_text(json.dumps(record, indent=2, default=str))
@@ -322,19 +361,37 @@ class RunFolder:
         if teacher is not None:
             teacher.save(self.path / "teacher.ckpt")
         e = self.episodes
-        np.savez(self.path / "episodes.npz", step=np.array(e["step"], dtype=np.int64),
-                 task=np.array(e["task"], dtype=np.float64).reshape(-1, self.task_dim),
-                 **{"return": np.array(e["return"], dtype=np.float64)}, length=np.array(e["length"], dtype=np.int64))
+        np.savez(
+            self.path / "episodes.npz",
+            step=np.array(e["step"], dtype=np.int64),
+            task=np.array(e["task"], dtype=np.float64).reshape(-1, self.task_dim),
+            **{"return": np.array(e["return"], dtype=np.float64)},
+            length=np.array(e["length"], dtype=np.int64),
+        )
 
-    def evaluate(self, policy: Callable[[np.ndarray], np.ndarray], args: Any, settings: RunSettings, step: int,
-                 writer: Any = None) -> EvaluationResult:
+    def evaluate(
+        self,
+        policy: Callable[[np.ndarray], np.ndarray],
+        args: Any,
+        settings: RunSettings,
+        step: int,
+        writer: Any = None,
+    ) -> EvaluationResult:
         """Evaluate ``policy`` (deterministic) on the standard test set of the standard env (``--eval-tasks`` of them,
         ``--eval-max-steps`` long), at the env's mastery threshold; appends to ``eval.json`` and logs
         ``eval/mastered`` and ``eval/mean_return`` to ``writer`` (a TensorBoard ``SummaryWriter``), if given."""
         tasks = load_test_set(args.env_id)
         tasks = tasks[: args.eval_tasks] if args.eval_tasks else tasks
-        result = evaluate(policy, args.env_id, test_set=tasks, body=args.body, num_envs=min(10, len(tasks)),
-                          threshold=settings.mastery_threshold, max_episode_steps=args.eval_max_steps, seed=10_000)
+        result = evaluate(
+            policy,
+            args.env_id,
+            test_set=tasks,
+            body=args.body,
+            num_envs=min(10, len(tasks)),
+            threshold=settings.mastery_threshold,
+            max_episode_steps=args.eval_max_steps,
+            seed=10_000,
+        )
         self.evals.append({"step": int(step), **result.to_dict()})
         (self.path / "eval.json").write_text(json.dumps(self.evals))
         if writer is not None:

@@ -47,9 +47,7 @@ class TaskSpace:
             if not (math.isfinite(lo) and math.isfinite(hi)):
                 raise ValueError(f"bounds of {name!r} must be finite; got [{lo}, {hi}]")
             if lo > hi:
-                raise ValueError(
-                    f"bounds of {name!r} are inverted: low={lo} > high={hi}; need low <= high"
-                )
+                raise ValueError(f"bounds of {name!r} are inverted: low={lo} > high={hi}; need low <= high")
         self.names: tuple[str, ...] = names
         self.low: np.ndarray = low_a
         self.high: np.ndarray = high_a
@@ -92,9 +90,7 @@ class TaskSpace:
         if isinstance(task, Mapping):
             unknown = [k for k in task if k not in self.names]
             if unknown:
-                raise ValueError(
-                    f"unknown task parameter(s) {unknown}; allowed names: {list(self.names)}"
-                )
+                raise ValueError(f"unknown task parameter(s) {unknown}; allowed names: {list(self.names)}")
             missing = [n for n in self.names if n not in task]
             if missing:
                 raise ValueError(f"task is missing parameter(s) {missing}; need all of: {self.bounds_str()}")
@@ -174,7 +170,9 @@ class TaskSpace:
         for i, pair in items:
             pair_arr = as_real_array(pair, f"task_bounds for {self.names[i]!r}")
             if pair_arr.shape != (2,):
-                raise ValueError(f"task_bounds for {self.names[i]!r} must be a (low, high) pair of numbers; got {pair!r}")
+                raise ValueError(
+                    f"task_bounds for {self.names[i]!r} must be a (low, high) pair of numbers; got {pair!r}"
+                )
             low[i], high[i] = pair_arr
         return TaskSpace(self.names, low, high)
 

@@ -69,23 +69,40 @@ class SimulatedStudent:
             (its resets come every ``reset_student_every * budget`` episodes).
     """
 
-    def __init__(self, n_dims: int = 2, cells_per_dim: int = 10, n_irrelevant_dims: int = 0,
-                 challenge: str | Challenge | None = None, budget: int = 20000) -> None:
-        for name, value, low in (("n_dims", n_dims, 1), ("cells_per_dim", cells_per_dim, 1), ("n_irrelevant_dims", n_irrelevant_dims, 0),
-                                 ("budget", budget, 1)):
+    def __init__(
+        self,
+        n_dims: int = 2,
+        cells_per_dim: int = 10,
+        n_irrelevant_dims: int = 0,
+        challenge: str | Challenge | None = None,
+        budget: int = 20000,
+    ) -> None:
+        for name, value, low in (
+            ("n_dims", n_dims, 1),
+            ("cells_per_dim", cells_per_dim, 1),
+            ("n_irrelevant_dims", n_irrelevant_dims, 0),
+            ("budget", budget, 1),
+        ):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"{name} must be an integer >= {low}; got {type(value).__name__}")
             if value < low:
                 raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-        self.n_dims, self.cells_per_dim, self.n_irrelevant_dims = int(n_dims), int(cells_per_dim), int(n_irrelevant_dims)
+        self.n_dims, self.cells_per_dim, self.n_irrelevant_dims = (
+            int(n_dims),
+            int(cells_per_dim),
+            int(n_irrelevant_dims),
+        )
         self.challenge: Challenge = get_challenge("default" if challenge is None else challenge)
         if not self.challenge.has_toy_form:
-            raise ValueError(f"challenge {self.challenge.name!r} changes the student's body and has no toy form; "
-                             f"toy challenges: {list(TOY_CHALLENGES)}")
+            raise ValueError(
+                f"challenge {self.challenge.name!r} changes the student's body and has no toy form; "
+                f"toy challenges: {list(TOY_CHALLENGES)}"
+            )
         self.low_, self.high_ = _toy_bounds(self.challenge, self.n_dims)
         self._low_list, self._high_list = self.low_.tolist(), self.high_.tolist()
         self.rugged_: RuggedMapping | None = self.challenge.task_transform(
-            TaskSpace([f"x{i}" for i in range(self.n_dims)], self.low_, self.high_))
+            TaskSpace([f"x{i}" for i in range(self.n_dims)], self.low_, self.high_)
+        )
         self.reset_every: int | None = self.challenge.student_reset_steps(int(budget))
         self.competence_ = np.zeros((self.cells_per_dim,) * self.n_dims, dtype=np.int64)
         self.episodes_ = 0
@@ -137,9 +154,7 @@ class SimulatedStudent:
         if not any(cell):
             return True
         choices = [(c, c - 1) if c > 0 else (c,) for c in cell]
-        return any(
-            self.competence_[prev] >= MASTERED for prev in itertools.product(*choices) if prev != cell
-        )
+        return any(self.competence_[prev] >= MASTERED for prev in itertools.product(*choices) if prev != cell)
 
     def score(self) -> float:
         """% of cells mastered (competence > 75)."""
@@ -157,7 +172,9 @@ def _toy_bounds(challenge: Challenge, n_dims: int) -> tuple[np.ndarray, np.ndarr
     return low, high
 
 
-def run_teacher(teacher, student: SimulatedStudent, n_episodes: int, checkpoints: tuple[int, ...] = ()) -> dict[int, float]:
+def run_teacher(
+    teacher, student: SimulatedStudent, n_episodes: int, checkpoints: tuple[int, ...] = ()
+) -> dict[int, float]:
     """Train ``student`` for ``n_episodes`` with ``teacher``; the score at each checkpoint (and the end)."""
     scores = {}
     marks = set(checkpoints) | {n_episodes}

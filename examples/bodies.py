@@ -50,12 +50,13 @@ def main() -> None:
 
     tiles = []
     for name, spec in cg.BODIES.items():
-        tiles.append(label(frame(name, args.steps, args.seed),
-                           f"{name}: obs {spec.obs_dim}, actions {spec.action_dim}"))
+        tiles.append(
+            label(frame(name, args.steps, args.seed), f"{name}: obs {spec.obs_dim}, actions {spec.action_dim}")
+        )
         print(f"{name:16s} obs {spec.obs_dim:3d}  actions {spec.action_dim:3d}  parts {len(spec.parts):3d}")
     if len(tiles) % 2:
         tiles.append(np.full_like(tiles[0], 255))
-    rows = [np.concatenate(tiles[i:i + 2], axis=1) for i in range(0, len(tiles), 2)]
+    rows = [np.concatenate(tiles[i : i + 2], axis=1) for i in range(0, len(tiles), 2)]
     image = np.concatenate(rows, axis=0)
 
     import pygame

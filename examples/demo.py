@@ -25,8 +25,10 @@ def main() -> None:
     args = parser.parse_args()
 
     env = gym.make("StumpTracks-v0", render_mode="rgb_array")
-    print(f"StumpTracks-v0: task space {env.unwrapped.task_space}, obs {env.observation_space.shape}, "
-          f"actions {env.action_space.shape}")
+    print(
+        f"StumpTracks-v0: task space {env.unwrapped.task_space}, obs {env.observation_space.shape}, "
+        f"actions {env.action_space.shape}"
+    )
     env.action_space.seed(args.seed)
     frames = []
     for k, task in enumerate(TASKS):
@@ -39,8 +41,10 @@ def main() -> None:
                 frames.append(env.render())
         if steps < 40:
             frames.append(env.render())
-        print(f"task {dict(zip(env.unwrapped.task_space.names, info['task'].round(2).tolist()))}: "
-              f"{len(env.unwrapped.obstacles)} stumps, random walker return {ret:7.1f} after {steps} steps")
+        print(
+            f"task {dict(zip(env.unwrapped.task_space.names, info['task'].round(2).tolist()))}: "
+            f"{len(env.unwrapped.obstacles)} stumps, random walker return {ret:7.1f} after {steps} steps"
+        )
     env.close()
 
     import pygame

@@ -68,11 +68,18 @@ def main() -> None:
         total_steps += int(results[:, 1].sum())
         best = np.argsort(-returns.max(1))[: args.top]
         sigma = returns[best].std() + 1e-8
-        weights += args.step_size / (args.top * sigma) * np.einsum("k,kij->ij", returns[best, 0] - returns[best, 1], deltas[best])
+        weights += (
+            args.step_size
+            / (args.top * sigma)
+            * np.einsum("k,kij->ij", returns[best, 0] - returns[best, 1], deltas[best])
+        )
         m = handle.metrics()
-        print(f"iter {it:3d}  steps {total_steps:7d}  mean return {returns.mean():7.1f}  best {returns.max():7.1f}  "
-              f"teacher: {m['episodes']} episodes, {m['n_gaussians']} gaussians, mean ALP {m['mean_alp']:.3f}  "
-              f"({time.time() - start:.0f} s)", flush=True)
+        print(
+            f"iter {it:3d}  steps {total_steps:7d}  mean return {returns.mean():7.1f}  best {returns.max():7.1f}  "
+            f"teacher: {m['episodes']} episodes, {m['n_gaussians']} gaussians, mean ALP {m['mean_alp']:.3f}  "
+            f"({time.time() - start:.0f} s)",
+            flush=True,
+        )
     handle.save("ray_ars_teacher.ckpt")
     print("saved the shared teacher to ray_ars_teacher.ckpt")
     ray.shutdown()

@@ -27,8 +27,14 @@ import curriculum_gym as cg
 from curriculum_gym.integrations.rllib import TeacherMetrics, register_env
 
 
-def train(iterations: int = 2, env_runners: int = 2, batch_size: int = 1000, max_episode_steps: int = 200,
-          seed: int = 0, checkpoint_dir: str | None = None) -> dict[str, Any]:
+def train(
+    iterations: int = 2,
+    env_runners: int = 2,
+    batch_size: int = 1000,
+    max_episode_steps: int = 200,
+    seed: int = 0,
+    checkpoint_dir: str | None = None,
+) -> dict[str, Any]:
     """Train for ``iterations`` PPO iterations; returns the shared teacher's metrics and per-runner counts."""
     import ray
     from ray.rllib.algorithms.ppo import PPOConfig
@@ -45,9 +51,14 @@ def train(iterations: int = 2, env_runners: int = 2, batch_size: int = 1000, max
         config = (
             PPOConfig()  # the new API stack (RLModule, Learner, EnvRunner) is RLlib's default
             .environment(env_name, env_config={"teacher": handle, "max_episode_steps": max_episode_steps})
-            .env_runners(num_env_runners=env_runners, num_envs_per_env_runner=1,
-                         rollout_fragment_length=batch_size // max(env_runners, 1))
-            .training(train_batch_size_per_learner=batch_size, minibatch_size=min(250, batch_size), num_epochs=2, lr=3e-4)
+            .env_runners(
+                num_env_runners=env_runners,
+                num_envs_per_env_runner=1,
+                rollout_fragment_length=batch_size // max(env_runners, 1),
+            )
+            .training(
+                train_batch_size_per_learner=batch_size, minibatch_size=min(250, batch_size), num_epochs=2, lr=3e-4
+            )
             .callbacks(on_train_result=TeacherMetrics(handle))  # result["teacher"] = the shared teacher's metrics
             .debugging(seed=seed)
         )
@@ -56,9 +67,11 @@ def train(iterations: int = 2, env_runners: int = 2, batch_size: int = 1000, max
             for i in range(iterations):
                 result = algo.train()
                 runners = result.get("env_runners", {})
-                print(f"iteration {i + 1}: env steps {runners.get('num_env_steps_sampled_lifetime')}, "
-                      f"episode return mean {runners.get('episode_return_mean', float('nan')):.1f}, "
-                      f"teacher {result['teacher']}")
+                print(
+                    f"iteration {i + 1}: env steps {runners.get('num_env_steps_sampled_lifetime')}, "
+                    f"episode return mean {runners.get('episode_return_mean', float('nan')):.1f}, "
+                    f"teacher {result['teacher']}"
+                )
             if checkpoint_dir is not None:
                 algo.save_to_path(os.path.join(checkpoint_dir, "algorithm"))
                 handle.save(os.path.join(checkpoint_dir, "teacher.ckpt"))  # under the server's lock
@@ -81,8 +94,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint-dir", default=None, help="save the algorithm and teacher.ckpt here")
     args = parser.parse_args()
-    out = train(args.iterations, args.env_runners, args.batch_size, args.max_episode_steps, args.seed,
-                args.checkpoint_dir)
+    out = train(
+        args.iterations, args.env_runners, args.batch_size, args.max_episode_steps, args.seed, args.checkpoint_dir
+    )
     print(f'handle.teacher.metrics()["episodes"] = {out["metrics"]["episodes"]}')
 
 

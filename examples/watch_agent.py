@@ -37,8 +37,11 @@ from curriculum_gym import runs
 from curriculum_gym.checkpoint import load_state
 
 BASELINES = Path(__file__).resolve().parent.parent / "baselines"
-SCRIPTS = {"ppo": "ppo_continuous_action.py", "sac": "sac_continuous_action.py",
-           "ppo_multiwalker": "ppo_multiwalker.py"}  # run.json's "algo" -> the script that wrote the run
+SCRIPTS = {
+    "ppo": "ppo_continuous_action.py",
+    "sac": "sac_continuous_action.py",
+    "ppo_multiwalker": "ppo_multiwalker.py",
+}  # run.json's "algo" -> the script that wrote the run
 
 
 def load_script(algo: str):
@@ -99,15 +102,23 @@ def load_policy(run_dir: str | Path):
     return policy, {"algo": algo, "args": args, "env_id": env_id, "body": args.body}
 
 
-def run_episodes(run_dir: str | Path, *, episodes: int = 1, task: list[float] | None = None,
-                 render_mode: str | None = "human", max_steps: int | None = None, seed: int = 0):
+def run_episodes(
+    run_dir: str | Path,
+    *,
+    episodes: int = 1,
+    task: list[float] | None = None,
+    render_mode: str | None = "human",
+    max_steps: int | None = None,
+    seed: int = 0,
+):
     """Play ``episodes`` episodes (on ``task``, or tasks drawn uniformly); returns ``(returns, frames)`` (frames:
     with ``render_mode="rgb_array"``; the multi-walker team's return is the walkers' mean)."""
     policy, info = load_policy(run_dir)
     args, frames, returns = info["args"], [], []
     if info["algo"] == "ppo_multiwalker":
-        env = load_script("ppo_multiwalker").make_env(dataclasses.replace(args, task=tuple(task or ())), None,
-                                                      render_mode=render_mode)
+        env = load_script("ppo_multiwalker").make_env(
+            dataclasses.replace(args, task=tuple(task or ())), None, render_mode=render_mode
+        )
     else:
         env = gym.make(args.env_id, body=args.body, render_mode=render_mode, max_episode_steps=max_steps)
     for k in range(episodes):
@@ -172,14 +183,30 @@ def main(argv: list[str] | None = None) -> int:
         tasks = cg.load_test_set(info["env_id"])
         tasks = tasks[: args.eval_tasks] if args.eval_tasks else tasks
         _, threshold = runs.env_constants(gym.make(info["env_id"], body=info["body"]))  # the env's mastery threshold
-        result = cg.evaluate(policy, info["env_id"], test_set=tasks, body=info["body"], num_envs=min(10, len(tasks)),
-                             threshold=threshold, max_episode_steps=args.max_steps, seed=args.seed)
-        print(f"{100 * result.mastered:.1f}% of {len(tasks)} test tasks mastered "
-              f"(mean return {result.mean_returns.mean():.1f})")
+        result = cg.evaluate(
+            policy,
+            info["env_id"],
+            test_set=tasks,
+            body=info["body"],
+            num_envs=min(10, len(tasks)),
+            threshold=threshold,
+            max_episode_steps=args.max_steps,
+            seed=args.seed,
+        )
+        print(
+            f"{100 * result.mastered:.1f}% of {len(tasks)} test tasks mastered "
+            f"(mean return {result.mean_returns.mean():.1f})"
+        )
         return 0
     render_mode = "rgb_array" if args.video else "human"
-    _, frames = run_episodes(args.run_dir, episodes=args.episodes, task=args.task, render_mode=render_mode,
-                             max_steps=args.max_steps, seed=args.seed)
+    _, frames = run_episodes(
+        args.run_dir,
+        episodes=args.episodes,
+        task=args.task,
+        render_mode=render_mode,
+        max_steps=args.max_steps,
+        seed=args.seed,
+    )
     if args.video:
         save_video(frames, args.video)
         print(f"{len(frames)} frames written to {args.video}")

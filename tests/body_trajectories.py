@@ -31,7 +31,9 @@ def actions(rng: np.random.Generator, dim: int, t: int, amplitude: float) -> np.
     return np.clip(amplitude * (np.sin(phase) + 0.5 * rng.standard_normal(dim)), -1.2, 1.2).astype(np.float32)
 
 
-def single_agent(track: str, body: str, task: list[float], seed: int, amplitude: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def single_agent(
+    track: str, body: str, task: list[float], seed: int, amplitude: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     from curriculum_gym.envs.walker import WalkerTracksEnv
 
     env = WalkerTracksEnv(track=track, body=body)
@@ -69,7 +71,8 @@ def record() -> dict[str, np.ndarray]:
     for track, body, task, seed in CASES:
         arrays[f"{track}-{body}-obs"], arrays[f"{track}-{body}-rew"] = single_agent(track, body, task, seed)
         arrays[f"{track}-{body}-gentle-obs"], arrays[f"{track}-{body}-gentle-rew"] = single_agent(
-            track, body, task, seed, amplitude=0.3)
+            track, body, task, seed, amplitude=0.3
+        )
     for track, body, task, seed in MULTI_CASES:
         arrays[f"multi-{track}-{body}-obs"], arrays[f"multi-{track}-{body}-rew"] = multi_agent(track, body, task, seed)
     return arrays

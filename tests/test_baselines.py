@@ -19,7 +19,16 @@ QUICK_EVAL = ["--eval-tasks", "3", "--eval-max-steps", "100", "--no-progress", "
 
 
 def run(script, run_dir, *args):
-    cmd = [sys.executable, "-W", "ignore", str(ROOT / "baselines" / script), "--resume", str(run_dir), *args, *QUICK_EVAL]
+    cmd = [
+        sys.executable,
+        "-W",
+        "ignore",
+        str(ROOT / "baselines" / script),
+        "--resume",
+        str(run_dir),
+        *args,
+        *QUICK_EVAL,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     return out.stdout
@@ -27,8 +36,15 @@ def run(script, run_dir, *args):
 
 def check_run_folder(run_dir, teacher, n_evals):
     names = {p.name for p in run_dir.iterdir()}
-    assert {"agent.ckpt", "eval.json", "episodes.npz", "args.json", "curriculum.png", "mastered.png",
-            "test_returns.png"} <= names
+    assert {
+        "agent.ckpt",
+        "eval.json",
+        "episodes.npz",
+        "args.json",
+        "curriculum.png",
+        "mastered.png",
+        "test_returns.png",
+    } <= names
     assert any(n.startswith("events.out.tfevents") for n in names)
     evals = json.loads((run_dir / "eval.json").read_text())
     assert len(evals) == n_evals
@@ -56,8 +72,20 @@ def tensorboard_tags(run_dir):
 @pytest.mark.parametrize("teacher", ["alp-gmm", "random"])
 def test_ppo_writes_everything_and_resumes(tmp_path, teacher):
     run_dir = tmp_path / f"ppo_{teacher}"
-    out = run("ppo_continuous_action.py", run_dir, "--teacher", teacher, "--total-timesteps", "4096", "--num-envs", "4",
-              "--num-steps", "256", "--eval-every", "2048")
+    out = run(
+        "ppo_continuous_action.py",
+        run_dir,
+        "--teacher",
+        teacher,
+        "--total-timesteps",
+        "4096",
+        "--num-envs",
+        "4",
+        "--num-steps",
+        "256",
+        "--eval-every",
+        "2048",
+    )
     assert "test tasks mastered" in out and str(run_dir) in out
     evals = check_run_folder(run_dir, teacher, 2)
     tags = tensorboard_tags(run_dir)
@@ -67,8 +95,20 @@ def test_ppo_writes_everything_and_resumes(tmp_path, teacher):
         assert len(f.files) > 5
     # resume: continues from the saved step, model and teacher
     teacher_before = cg.load_teacher(run_dir / "teacher.ckpt").n_updates_
-    run("ppo_continuous_action.py", run_dir, "--teacher", teacher, "--total-timesteps", "6144", "--num-envs", "4",
-        "--num-steps", "256", "--eval-every", "2048")
+    run(
+        "ppo_continuous_action.py",
+        run_dir,
+        "--teacher",
+        teacher,
+        "--total-timesteps",
+        "6144",
+        "--num-envs",
+        "4",
+        "--num-steps",
+        "256",
+        "--eval-every",
+        "2048",
+    )
     evals = check_run_folder(run_dir, teacher, 3)
     assert [e["step"] for e in evals] == [2048, 4096, 6144]
     assert cg.load_teacher(run_dir / "teacher.ckpt").n_updates_ >= teacher_before
@@ -78,8 +118,23 @@ def test_ppo_writes_everything_and_resumes(tmp_path, teacher):
 @pytest.mark.parametrize("env_workers", ["0", "1"])
 def test_ppo_with_a_fixed_task(tmp_path, env_workers):
     run_dir = tmp_path / "ppo_none"
-    out = run("ppo_continuous_action.py", run_dir, "--teacher", "none", "--task", "0.5", "2.0", "--total-timesteps",
-              "2048", "--num-envs", "2", "--eval-every", "0", "--env-workers", env_workers)
+    out = run(
+        "ppo_continuous_action.py",
+        run_dir,
+        "--teacher",
+        "none",
+        "--task",
+        "0.5",
+        "2.0",
+        "--total-timesteps",
+        "2048",
+        "--num-envs",
+        "2",
+        "--eval-every",
+        "0",
+        "--env-workers",
+        env_workers,
+    )
     assert "training: 2048 steps in" in out
     check_run_folder(run_dir, "none", 1)
     with np.load(run_dir / "episodes.npz") as f:
@@ -87,7 +142,9 @@ def test_ppo_with_a_fixed_task(tmp_path, env_workers):
 
 
 def load_ppo_script():
-    spec = importlib.util.spec_from_file_location("ppo_continuous_action", ROOT / "baselines" / "ppo_continuous_action.py")
+    spec = importlib.util.spec_from_file_location(
+        "ppo_continuous_action", ROOT / "baselines" / "ppo_continuous_action.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # (dataclasses look their module up)
     spec.loader.exec_module(module)
@@ -112,7 +169,9 @@ def test_ppo_gaussian_and_flat_parameters_match_torch():
     torch.testing.assert_close(logprob, dist.log_prob(action).sum(1))
     torch.testing.assert_close(entropy, dist.entropy().sum(1))
     sampled, sampled_logprob, _, _ = agent.get_action_and_value(x)
-    torch.testing.assert_close(sampled_logprob, Normal(agent.actor_mean(x), agent.actor_logstd.exp()).log_prob(sampled).sum(1))
+    torch.testing.assert_close(
+        sampled_logprob, Normal(agent.actor_mean(x), agent.actor_logstd.exp()).log_prob(sampled).sum(1)
+    )
 
     flat = ppo.flatten_parameters(agent)
     (logprob.sum() + entropy.sum() + value.sum()).backward()
@@ -137,12 +196,38 @@ def test_training_throughput_benchmark_quick(tmp_path):
 @pytest.mark.parametrize("teacher", ["alp-gmm", "random"])
 def test_sac_writes_everything_and_resumes(tmp_path, teacher):
     run_dir = tmp_path / f"sac_{teacher}"
-    run("sac_continuous_action.py", run_dir, "--teacher", teacher, "--total-timesteps", "1200", "--learning-starts", "600",
-        "--batch-size", "64", "--hidden", "64", "--eval-every", "600")
+    run(
+        "sac_continuous_action.py",
+        run_dir,
+        "--teacher",
+        teacher,
+        "--total-timesteps",
+        "1200",
+        "--learning-starts",
+        "600",
+        "--batch-size",
+        "64",
+        "--hidden",
+        "64",
+        "--eval-every",
+        "600",
+    )
     check_run_folder(run_dir, teacher, 2)
     assert {"losses/qf_loss", "charts/episodic_return", "eval/mastered"} <= tensorboard_tags(run_dir)
-    run("sac_continuous_action.py", run_dir, "--teacher", teacher, "--total-timesteps", "1800", "--batch-size", "64",
-        "--hidden", "64", "--eval-every", "600")
+    run(
+        "sac_continuous_action.py",
+        run_dir,
+        "--teacher",
+        teacher,
+        "--total-timesteps",
+        "1800",
+        "--batch-size",
+        "64",
+        "--hidden",
+        "64",
+        "--eval-every",
+        "600",
+    )
     evals = check_run_folder(run_dir, teacher, 3)
     assert [e["step"] for e in evals] == [600, 1200, 1800]
 
@@ -150,17 +235,35 @@ def test_sac_writes_everything_and_resumes(tmp_path, teacher):
 @pytest.mark.slow
 def test_plot_command_on_a_run_folder(tmp_path):
     run_dir = tmp_path / "ppo_plot"
-    run("ppo_continuous_action.py", run_dir, "--teacher", "alp-gmm", "--total-timesteps", "2048", "--num-envs", "2",
-        "--eval-every", "0")
+    run(
+        "ppo_continuous_action.py",
+        run_dir,
+        "--teacher",
+        "alp-gmm",
+        "--total-timesteps",
+        "2048",
+        "--num-envs",
+        "2",
+        "--eval-every",
+        "0",
+    )
     for png in run_dir.glob("*.png"):
         png.unlink()
-    out = subprocess.run([sys.executable, "-W", "ignore", "-m", "curriculum_gym.cli", "plot", str(run_dir), "--dims", "1", "0"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "curriculum_gym.cli", "plot", str(run_dir), "--dims", "1", "0"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     for png in ("curriculum.png", "mastered.png", "test_returns.png"):
         assert (run_dir / png).stat().st_size > 5000 and png in out.stdout
-    bad = subprocess.run([sys.executable, "-W", "ignore", "-m", "curriculum_gym.cli", "plot", str(tmp_path / "nope")],
-                         capture_output=True, text=True, timeout=300)
+    bad = subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "curriculum_gym.cli", "plot", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bad.returncode == 2 and "no run folder" in bad.stderr
 
 
@@ -168,8 +271,19 @@ def test_plot_command_on_a_run_folder(tmp_path):
 def test_capture_video(tmp_path):
     pytest.importorskip("moviepy")
     run_dir = tmp_path / "ppo_video"
-    run("ppo_continuous_action.py", run_dir, "--total-timesteps", "1024", "--num-envs", "2", "--num-steps", "512",
-        "--eval-every", "0", "--capture-video")
+    run(
+        "ppo_continuous_action.py",
+        run_dir,
+        "--total-timesteps",
+        "1024",
+        "--num-envs",
+        "2",
+        "--num-steps",
+        "512",
+        "--eval-every",
+        "0",
+        "--capture-video",
+    )
     videos = list((run_dir / "videos").glob("*.mp4"))
     assert videos and videos[0].stat().st_size > 1000
 
@@ -186,8 +300,11 @@ def test_every_args_field_is_documented(script):
     (args,) = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "Args"]
     body = args.body
     fields = [(i, node.target.id) for i, node in enumerate(body) if isinstance(node, ast.AnnAssign)]
-    undocumented = [name for i, name in fields if not (i + 1 < len(body) and isinstance(body[i + 1], ast.Expr)
-                                                       and isinstance(body[i + 1].value, ast.Constant))]
+    undocumented = [
+        name
+        for i, name in fields
+        if not (i + 1 < len(body) and isinstance(body[i + 1], ast.Expr) and isinstance(body[i + 1].value, ast.Constant))
+    ]
     assert len(fields) > 15 and not undocumented
 
 
@@ -211,13 +328,54 @@ def test_optimizer_state_survives_the_checkpoint(tmp_path):
 
 
 TINY_NONE = {  # --teacher none, no --task: a few short episodes each
-    "ppo_continuous_action.py": ["--total-timesteps", "1024", "--num-envs", "2", "--num-steps", "256", "--env-workers", "0",
-                                 "--hidden", "16", "--eval-every", "0", "--eval-tasks", "1", "--eval-max-steps", "30",
-                                 "--no-plots"],
-    "sac_continuous_action.py": ["--total-timesteps", "400", "--learning-starts", "50", "--batch-size", "16", "--hidden",
-                                 "16", "--eval-every", "0", "--eval-tasks", "1", "--eval-max-steps", "30", "--no-plots"],
-    "ppo_multiwalker.py": ["--total-timesteps", "256", "--num-steps", "128", "--max-cycles", "40", "--n-walkers", "2",
-                           "--hidden", "16"],
+    "ppo_continuous_action.py": [
+        "--total-timesteps",
+        "1024",
+        "--num-envs",
+        "2",
+        "--num-steps",
+        "256",
+        "--env-workers",
+        "0",
+        "--hidden",
+        "16",
+        "--eval-every",
+        "0",
+        "--eval-tasks",
+        "1",
+        "--eval-max-steps",
+        "30",
+        "--no-plots",
+    ],
+    "sac_continuous_action.py": [
+        "--total-timesteps",
+        "400",
+        "--learning-starts",
+        "50",
+        "--batch-size",
+        "16",
+        "--hidden",
+        "16",
+        "--eval-every",
+        "0",
+        "--eval-tasks",
+        "1",
+        "--eval-max-steps",
+        "30",
+        "--no-plots",
+    ],
+    "ppo_multiwalker.py": [
+        "--total-timesteps",
+        "256",
+        "--num-steps",
+        "128",
+        "--max-cycles",
+        "40",
+        "--n-walkers",
+        "2",
+        "--hidden",
+        "16",
+    ],
 }
 
 
@@ -227,8 +385,20 @@ def none_runs(tmp_path_factory):
     folders = {}
     for script, flags in TINY_NONE.items():
         runs_dir = tmp_path_factory.mktemp(script.removesuffix(".py"))
-        cmd = [sys.executable, "-W", "ignore", str(ROOT / "baselines" / script), "--teacher", "none", "--runs-dir",
-               str(runs_dir), "--no-progress", "--torch-threads", "1", *flags]
+        cmd = [
+            sys.executable,
+            "-W",
+            "ignore",
+            str(ROOT / "baselines" / script),
+            "--teacher",
+            "none",
+            "--runs-dir",
+            str(runs_dir),
+            "--no-progress",
+            "--torch-threads",
+            "1",
+            *flags,
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
         (folders[script],) = runs_dir.iterdir()
@@ -281,8 +451,9 @@ def test_watch_agent_rebuilds_the_trained_policy(none_runs, script, capsys):
     policy, info = watch.load_policy(run_dir)
     assert info["env_id"] == "StumpTracks-v0"
     last = json.loads((run_dir / "eval.json").read_text())[-1]
-    result = cg.evaluate(policy, info["env_id"], test_set=np.array(last["tasks"]), num_envs=1, max_episode_steps=30,
-                         seed=10_000)
+    result = cg.evaluate(
+        policy, info["env_id"], test_set=np.array(last["tasks"]), num_envs=1, max_episode_steps=30, seed=10_000
+    )
     np.testing.assert_allclose(result.returns, last["returns"])
     assert watch.main([str(run_dir), "--evaluate", "--eval-tasks", "1", "--max-steps", "30"]) == 0
     assert "of 1 test tasks mastered" in capsys.readouterr().out

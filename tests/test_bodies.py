@@ -16,9 +16,16 @@ IDS = ["StumpTracks-v0", "HexagonTracks-v0"]
 #: observation and action sizes on Stump Tracks, and total mass (kg), as TeachMyAgent's bodies measure
 #: (Romac et al., ICML 2021); default, short and quadru are the walkers of Portelas et al. (CoRL 2019)
 FACTS = {
-    "default": (24, 4, 6.510), "short": (24, 4, 5.966), "quadru": (34, 8, 16.436),
-    "classic_bipedal": (24, 4, 6.510), "small_bipedal": (24, 4, 5.966), "big_quadru": (34, 8, 16.436),
-    "spider": (42, 12, 3.716), "millipede": (54, 16, 9.529), "wheel": (34, 8, 2.542), "chimpanzee": (50, 14, 8.116),
+    "default": (24, 4, 6.510),
+    "short": (24, 4, 5.966),
+    "quadru": (34, 8, 16.436),
+    "classic_bipedal": (24, 4, 6.510),
+    "small_bipedal": (24, 4, 5.966),
+    "big_quadru": (34, 8, 16.436),
+    "spider": (42, 12, 3.716),
+    "millipede": (54, 16, 9.529),
+    "wheel": (34, 8, 2.542),
+    "chimpanzee": (50, 14, 8.116),
 }
 
 
@@ -130,7 +137,9 @@ def test_a_very_wide_body_gets_a_longer_start_pad_of_whole_steps():
     obs, *_ = env.step(np.zeros(env.action_space.shape, np.float32))
     assert np.isfinite(obs).all()
     default = gym.make("StumpTracks-v0").unwrapped
-    assert default.startpad_steps == 20 and env.finish_x - env.layout.start_x == default.finish_x - default.layout.start_x
+    assert (
+        default.startpad_steps == 20 and env.finish_x - env.layout.start_x == default.finish_x - default.layout.start_x
+    )
 
 
 @pytest.mark.parametrize(
@@ -156,16 +165,32 @@ def test_bad_bodies_and_options_are_refused_clearly(body, options, error, messag
 def test_a_handmade_body_spec():
     """A BodySpec needs no catalogue entry: a box on one motorised leg."""
     spec = BodySpec(
-        "pogo", parts=(Part("box", size=(30, 20), density=5.0), Part("leg", size=(6, 40), position=(0, -30))),
+        "pogo",
+        parts=(Part("box", size=(30, 20), density=5.0), Part("leg", size=(6, 40), position=(0, -30))),
         joints=(Joint("box", "leg", (-0.5, 0.5), anchor=(0, -10), speed=4.0, senses_contact=True),),
-        reference="box", critical=("box",), motors_torque=80.0, torque_cost=0.028, spawn_height=50, width=30)
+        reference="box",
+        critical=("box",),
+        motors_torque=80.0,
+        torque_cost=0.028,
+        spawn_height=50,
+        width=30,
+    )
     env = gym.make("StumpTracks-v0", body=spec)
     assert env.observation_space.shape == (4 + 3 + 10,) and env.action_space.shape == (1,)
     env.reset(seed=0)
     env.step(np.ones(1, np.float32))
     with pytest.raises(ValueError, match="unknown parts \\['arm'\\]"):
-        BodySpec("bad", parts=spec.parts, joints=(Joint("box", "arm", (0, 1), anchor=(0, 0)),), reference="box",
-                 critical=(), motors_torque=1.0, torque_cost=0.0, spawn_height=1, width=1)
+        BodySpec(
+            "bad",
+            parts=spec.parts,
+            joints=(Joint("box", "arm", (0, 1), anchor=(0, 0)),),
+            reference="box",
+            critical=(),
+            motors_torque=1.0,
+            torque_cost=0.0,
+            spawn_height=1,
+            width=1,
+        )
     with pytest.raises(ValueError, match="body_options apply to a body given by name"):
         get_body(spec, {"motors_torque": 1})
 
@@ -201,8 +226,9 @@ def test_bodies_example_draws_every_body(tmp_path):
 
     out = tmp_path / "bodies.png"
     example = Path(__file__).resolve().parents[1] / "examples" / "bodies.py"
-    done = subprocess.run([sys.executable, str(example), "--out", str(out)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(example), "--out", str(out)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 10_000
     assert all(name in done.stdout for name in BODIES)
@@ -219,8 +245,20 @@ def test_bodies_example_draws_every_body(tmp_path):
         (lambda: Part("p", size=(0, 1)), "size must be positive"),
         (lambda: Part("p", vertices=[(0, 0), (1, 0)]), "3 to 8 vertices"),
         (lambda: Part("p", size=(1, 1), density=-1), "density must be a finite number > 0"),
-        (lambda: BodySpec("x", BODIES["default"].parts, BODIES["default"].joints, "hull", ("hull",), 80, 0.1,
-                          spawn_height=10, width=float("nan")), "width must be a finite number > 0"),
+        (
+            lambda: BodySpec(
+                "x",
+                BODIES["default"].parts,
+                BODIES["default"].joints,
+                "hull",
+                ("hull",),
+                80,
+                0.1,
+                spawn_height=10,
+                width=float("nan"),
+            ),
+            "width must be a finite number > 0",
+        ),
     ],
 )
 def test_a_malformed_body_spec_is_refused_when_made(build, message):

@@ -77,8 +77,11 @@ def test_challenges_say_what_they_change():
 
 @pytest.mark.parametrize("bad", ["hard", "Mostly-Trivial", ""])
 def test_unknown_challenge_names_list_the_allowed_ones(bad):
-    for call in (lambda: get_challenge(bad), lambda: gym.make("StumpTracks-v0", challenge=bad),
-                 lambda: SimulatedStudent(challenge=bad)):
+    for call in (
+        lambda: get_challenge(bad),
+        lambda: gym.make("StumpTracks-v0", challenge=bad),
+        lambda: SimulatedStudent(challenge=bad),
+    ):
         with pytest.raises(ValueError, match="allowed challenges") as info:
             call()
         for name in CHALLENGES:
@@ -126,8 +129,13 @@ def test_each_challenge_works_with_a_teacher_that_gets_its_bounds(name):
 
 
 def test_challenge_with_a_learning_teacher_and_a_vector_env():
-    env = gym.make("StumpTracks-v0", challenge="rugged-difficulty", teacher="alp-gmm", teacher_options={"seed": 0},
-                   max_episode_steps=5)
+    env = gym.make(
+        "StumpTracks-v0",
+        challenge="rugged-difficulty",
+        teacher="alp-gmm",
+        teacher_options={"seed": 0},
+        max_episode_steps=5,
+    )
     env.reset(seed=0)
     for _ in range(12):
         _, _, terminated, truncated, info = env.step(env.action_space.sample())
@@ -138,8 +146,11 @@ def test_challenge_with_a_learning_teacher_and_a_vector_env():
     envs = gym.make_vec("StumpTracks-v0", 2, vectorization_mode="sync", challenge="mostly-trivial", teacher="random")
     _, infos = envs.reset(seed=0)
     assert infos["task"].shape == (2, 2)
-    assert envs.get_attr("task_space")[0] == envs.get_attr("task_space")[1] == get_challenge("mostly-trivial").task_space(
-        StumpTracks().default_task_space())
+    assert (
+        envs.get_attr("task_space")[0]
+        == envs.get_attr("task_space")[1]
+        == get_challenge("mostly-trivial").task_space(StumpTracks().default_task_space())
+    )
     envs.close()
 
 
@@ -183,7 +194,9 @@ def test_rugged_env_builds_the_terrain_of_the_mapped_task_and_reports_both():
 
 @pytest.mark.parametrize("name", ["default", "forgetting-student"])
 def test_challenges_without_env_changes_give_the_plain_trajectories(name):
-    assert rollout(gym.make("StumpTracks-v0", challenge=name), 2, [1.0, 2.0]) == rollout(gym.make("StumpTracks-v0"), 2, [1.0, 2.0])
+    assert rollout(gym.make("StumpTracks-v0", challenge=name), 2, [1.0, 2.0]) == rollout(
+        gym.make("StumpTracks-v0"), 2, [1.0, 2.0]
+    )
 
 
 def test_task_transform_argument_is_checked():
@@ -225,8 +238,12 @@ def test_task_space_accepts_negative_lower_bounds():
 def test_rugged_mapping_is_a_bijection_with_a_fixed_seed():
     m = RuggedMapping([0.0, 0.0], [3.0, 6.0], n_intervals=4, seed=21)
     rng = np.random.default_rng(0)
-    tasks = np.vstack([rng.uniform([0, 0], [3, 6], size=(2000, 2)),
-                       [[0, 0], [3, 6], [0.75, 1.5], [1.5, 3.0], [2.25, 4.5], [3.0, 0.0]]])
+    tasks = np.vstack(
+        [
+            rng.uniform([0, 0], [3, 6], size=(2000, 2)),
+            [[0, 0], [3, 6], [0.75, 1.5], [1.5, 3.0], [2.25, 4.5], [3.0, 0.0]],
+        ]
+    )
     mapped = m(tasks)
     assert ((mapped >= 0) & (mapped <= [3, 6])).all()
     np.testing.assert_allclose(m.inverse(mapped), tasks, atol=1e-12)
@@ -245,7 +262,9 @@ def test_rugged_mapping_is_a_bijection_with_a_fixed_seed():
         assert sorted(perm.tolist()) == [0, 1, 2, 3]
         assert perm.tolist() not in ([0, 1, 2, 3], [3, 2, 1, 0])
     assert not np.allclose(mapped, tasks)
-    assert any(not np.array_equal(m.permutations, RuggedMapping([0, 0], [3, 6], 4, seed=s).permutations) for s in range(3))
+    assert any(
+        not np.array_equal(m.permutations, RuggedMapping([0, 0], [3, 6], 4, seed=s).permutations) for s in range(3)
+    )
     # upper bound fixed, degenerate dimension untouched
     np.testing.assert_array_equal(m([3.0, 6.0]), [3.0, 6.0])
     np.testing.assert_array_equal(RuggedMapping([1.0, 0.0], [1.0, 1.0], seed=0)([1.0, 0.6])[0], 1.0)
@@ -304,7 +323,13 @@ def test_env_with_a_challenge_pickles_and_copies(name):
 
 # --------------------------------------------------------------------- toy
 def test_toy_challenges_are_the_ones_without_a_body():
-    assert TOY_CHALLENGES == ("default", "mostly-unfeasible", "mostly-trivial", "rugged-difficulty", "forgetting-student")
+    assert TOY_CHALLENGES == (
+        "default",
+        "mostly-unfeasible",
+        "mostly-trivial",
+        "rugged-difficulty",
+        "forgetting-student",
+    )
     with pytest.raises(ValueError, match="no toy form"):
         SimulatedStudent(challenge="robustness-short")
 
@@ -359,9 +384,25 @@ def test_toy_forgetting_resets_the_student_not_the_teacher():
 @pytest.mark.slow
 def test_teacher_quality_benchmark_runs_every_challenge():
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "teacher_quality.py"), "--all-challenges", "--seeds", "2",
-         "--episodes", "300", "--workers", "1", "--teachers", "random", "adr", "oracle"],
-        capture_output=True, text=True, timeout=300, check=True,
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "teacher_quality.py"),
+            "--all-challenges",
+            "--seeds",
+            "2",
+            "--episodes",
+            "300",
+            "--workers",
+            "1",
+            "--teachers",
+            "random",
+            "adr",
+            "oracle",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     ).stdout
     for name in TOY_CHALLENGES:
         assert name in out

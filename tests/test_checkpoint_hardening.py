@@ -26,8 +26,13 @@ OPTIONS = {
     "alp-gmm": {"fit_rate": 40, "potential_ks": [2, 3, 4]},
     "riac": {"max_region_size": 20},
     "covar-gmm": {"fit_rate": 40, "potential_ks": [2, 3, 4]},
-    "adr": {"initial_task": [0.0, 0.0], "step_size": 0.05, "expand_threshold": 0.3, "shrink_threshold": 0.0,
-            "queue_length": 4},
+    "adr": {
+        "initial_task": [0.0, 0.0],
+        "step_size": 0.05,
+        "expand_threshold": 0.3,
+        "shrink_threshold": 0.0,
+        "queue_length": 4,
+    },
     "oracle": {"start": [0.0, 0.0], "step": [0.05, 0.05], "threshold": 0.01, "update_every": 20},
 }
 N_FUZZ = 200  # per kind of damage and teacher
@@ -59,8 +64,13 @@ def trained():
 def same_state(a, b):
     """Exact equality of two state dicts (arrays compared by dtype, shape and bytes)."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
-                and a.shape == b.shape and a.tobytes() == b.tobytes())
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and a.tobytes() == b.tobytes()
+        )
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(same_state(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)):
@@ -182,10 +192,16 @@ def good_alp(trained, tmp_path_factory):
 
 def test_deeply_nested_json_is_refused(good_alp, tmp_path):
     deep = b"[" * 100_000 + b"]" * 100_000
-    refused(zip_of({"teacher.json": b'{"format": "curriculum-gym-teacher", "version": 1, "state": ' + deep + b"}"}),
-            tmp_path, "nested")
-    refused(with_doc(good_alp, lambda doc: doc["state"]["state"].update(extra=json.loads("[" * 100 + "]" * 100))),
-            tmp_path, "nested more than 64")
+    refused(
+        zip_of({"teacher.json": b'{"format": "curriculum-gym-teacher", "version": 1, "state": ' + deep + b"}"}),
+        tmp_path,
+        "nested",
+    )
+    refused(
+        with_doc(good_alp, lambda doc: doc["state"]["state"].update(extra=json.loads("[" * 100 + "]" * 100))),
+        tmp_path,
+        "nested more than 64",
+    )
 
 
 def test_npy_headers_are_checked_before_allocating(good_alp, tmp_path):
@@ -206,6 +222,7 @@ def test_npy_headers_are_checked_before_allocating(good_alp, tmp_path):
 
 def test_non_finite_and_negative_counts_are_refused(trained, good_alp, tmp_path):
     for value in (math.inf, -math.inf, math.nan, -1, 1.5, True, "3", 2**70):
+
         def edit(doc, value=value):
             doc["state"]["n_updates"] = value
 
@@ -227,10 +244,18 @@ def test_bad_rng_states_are_refused(trained, good_alp, tmp_path):
                     rng["state"][key] = value
                 else:
                     rng[key] = value
+
         return edit
 
-    for fields in ({"state": -1}, {"inc": 2**128}, {"state": 1.5}, {"has_uint32": 2}, {"uinteger": -5},
-                   {"bit_generator": "MT19937"}, {"state": None}):
+    for fields in (
+        {"state": -1},
+        {"inc": 2**128},
+        {"state": 1.5},
+        {"has_uint32": 2},
+        {"uinteger": -5},
+        {"bit_generator": "MT19937"},
+        {"state": None},
+    ):
         refused(with_doc(good_alp, set_rng(**fields)), tmp_path, "rng", by_format=False)
     live = trained["alp-gmm"]
     before = live.state_dict()
@@ -270,8 +295,11 @@ def test_decompression_bombs_are_refused_before_decompressing(good_alp, tmp_path
     tracemalloc.stop()
     assert peak < 20 * 2**20
     members = members_of(good_alp)  # padding inside teacher.json: its own, smaller limit
-    refused(zip_of({**members, "teacher.json": members["teacher.json"] + b" " * (33 * 2**20)}), tmp_path,
-            "teacher.json decompresses to")
+    refused(
+        zip_of({**members, "teacher.json": members["teacher.json"] + b" " * (33 * 2**20)}),
+        tmp_path,
+        "teacher.json decompresses to",
+    )
 
 
 def test_member_count_is_limited(trained, tmp_path, monkeypatch):
@@ -334,7 +362,9 @@ def test_riac_region_trees_must_be_trees(trained, tmp_path):
         return lambda s: s["state"]["regions"][i].update(fields)
 
     refused_everywhere(riac, region(split, children=[split, regions[split]["children"][1]]), "listed after", tmp_path)
-    refused_everywhere(riac, region(leaf, children=[leaf, leaf + 1], split_dim=0), "listed after|child of both|child index", tmp_path)
+    refused_everywhere(
+        riac, region(leaf, children=[leaf, leaf + 1], split_dim=0), "listed after|child of both|child index", tmp_path
+    )
     refused_everywhere(riac, region(split, children=[regions[split]["children"][0], 999]), "child index", tmp_path)
     refused_everywhere(riac, region(split, children=[1, 1]), "listed after", tmp_path)
     refused_everywhere(riac, region(split, split_dim=2), "split_dim", tmp_path)
@@ -346,8 +376,9 @@ def test_riac_region_trees_must_be_trees(trained, tmp_path):
     refused_everywhere(riac, region(leaf, returns=np.full(len(regions[leaf]["returns"]), 2.0)), "returns", tmp_path)
     refused_everywhere(riac, region(leaf, tasks=np.zeros((1, 3))), "tasks", tmp_path)
     refused_everywhere(riac, lambda s: s["state"].update(regions=[]), "non-empty", tmp_path)
-    refused_everywhere(riac, lambda s: s["state"]["regions"].append(copy.deepcopy(regions[leaf])), "no region's child",
-                       tmp_path)
+    refused_everywhere(
+        riac, lambda s: s["state"]["regions"].append(copy.deepcopy(regions[leaf])), "no region's child", tmp_path
+    )
 
 
 def test_nan_and_infinite_boxes_are_refused(trained, tmp_path):
@@ -369,6 +400,7 @@ def test_broken_mixtures_are_refused(trained, tmp_path):
         def mixture(**arrays):
             def edit(s):
                 s["state"]["mixture"] = {**s["state"]["mixture"], **arrays}
+
             return edit
 
         m = teacher.state_dict()["state"]["mixture"]
@@ -384,16 +416,22 @@ def test_broken_mixtures_are_refused(trained, tmp_path):
         refused_everywhere(teacher, mixture(covariances=skew), "symmetric", tmp_path)
         refused_everywhere(teacher, mixture(weights=np.full(k, 1.0)), "sum to 1", tmp_path)
         refused_everywhere(teacher, mixture(means=m["means"][:, :-1]), "shape", tmp_path)
-        refused_everywhere(teacher, mixture(weights=np.ones(1), means=m["means"][:1], covariances=m["covariances"][:1]),
-                           "potential_ks", tmp_path)
+        refused_everywhere(
+            teacher,
+            mixture(weights=np.ones(1), means=m["means"][:1], covariances=m["covariances"][:1]),
+            "potential_ks",
+            tmp_path,
+        )
     alp = trained["alp-gmm"]
     bad_fit = alp.state_dict()["state"]["fits"][0]["covariances"].copy()
     bad_fit[0] = np.diag([1.0, -1.0, 1.0])
     refused_everywhere(alp, lambda s: s["state"]["fits"][0].update(covariances=bad_fit), r"fits\[0\]", tmp_path)
-    refused_everywhere(alp, lambda s: s["state"].update(fit_episodes=s["state"]["fit_episodes"][::-1]), "increase",
-                       tmp_path)
-    refused_everywhere(alp, lambda s: s["state"].update(fit_episodes=[10**9] * len(s["state"]["fits"])), "fit_episodes",
-                       tmp_path)
+    refused_everywhere(
+        alp, lambda s: s["state"].update(fit_episodes=s["state"]["fit_episodes"][::-1]), "increase", tmp_path
+    )
+    refused_everywhere(
+        alp, lambda s: s["state"].update(fit_episodes=[10**9] * len(s["state"]["fits"])), "fit_episodes", tmp_path
+    )
 
 
 def test_wrong_shapes_types_and_counts_are_refused(trained, tmp_path):
@@ -407,8 +445,9 @@ def test_wrong_shapes_types_and_counts_are_refused(trained, tmp_path):
     refused_everywhere(alp, lambda s: s["state"].update(last_fit_seconds=math.nan), "last_fit_seconds", tmp_path)
     refused_everywhere(alp, lambda s: s["state"].update(surprise=1), "unexpected fields", tmp_path)
     refused_everywhere(trained["random"], lambda s: s["state"].update(surprise=1), "unexpected fields", tmp_path)
-    refused_everywhere(trained["covar-gmm"], lambda s: s["state"].update(window=np.zeros((41, 4))), "fit_rate",
-                       tmp_path)
+    refused_everywhere(
+        trained["covar-gmm"], lambda s: s["state"].update(window=np.zeros((41, 4))), "fit_rate", tmp_path
+    )
     for bad in (None, [], "state", {"teacher": "alp-gmm"}):
         with pytest.raises(ValueError):
             alp.load_state_dict(bad)
@@ -416,8 +455,13 @@ def test_wrong_shapes_types_and_counts_are_refused(trained, tmp_path):
 
 def test_options_must_match_the_live_teachers(trained, tmp_path):
     state = trained["alp-gmm"].state_dict()
-    for option, value in (("fit_rate", 50), ("normalize_tasks", False), ("potential_ks", [2, 3]),
-                          ("max_history", 500), ("criterion", "bic")):
+    for option, value in (
+        ("fit_rate", 50),
+        ("normalize_tasks", False),
+        ("potential_ks", [2, 3]),
+        ("max_history", 500),
+        ("criterion", "bic"),
+    ):
         other = make("alp-gmm", **{option: value})
         before = other.state_dict()
         with pytest.raises(ValueError, match=f"{option}="):
@@ -438,8 +482,9 @@ def test_options_must_match_the_live_teachers(trained, tmp_path):
 
 # ---------------------------------------------------------------- long runs stay small
 def test_alp_gmm_keeps_a_bounded_number_of_fits_and_plots_them(tmp_path, monkeypatch):
-    teacher = cg.make_teacher("alp-gmm", SPACE, seed=0, return_range=(0, 1), fit_rate=20, potential_ks=[2],
-                              max_history=20)
+    teacher = cg.make_teacher(
+        "alp-gmm", SPACE, seed=0, return_range=(0, 1), fit_rate=20, potential_ks=[2], max_history=20
+    )
     keep = (20 + 500) // 20 + 2
     drive(teacher, 20 * (keep + 10))
     assert len(teacher.fits_) == keep
@@ -463,8 +508,11 @@ def test_alp_gmm_keeps_a_bounded_number_of_fits_and_plots_them(tmp_path, monkeyp
     # plots draw, for each time slice, the mixture fitted by then (the history holds the last episodes)
     from curriculum_gym import plotting
 
-    (run / "run.json").write_text(json.dumps({"env_id": "StumpTracks-v0", "task_space": SPACE.state_dict(),
-                                              "eval_task_space": SPACE.state_dict()}))
+    (run / "run.json").write_text(
+        json.dumps(
+            {"env_id": "StumpTracks-v0", "task_space": SPACE.state_dict(), "eval_task_space": SPACE.state_dict()}
+        )
+    )
     drawn = []
     monkeypatch.setattr(plotting, "draw_mixture", lambda ax, mixture, *args, **kwargs: drawn.append(mixture))
     plotting.plot_run(run, slices=3)
@@ -474,19 +522,51 @@ def test_alp_gmm_keeps_a_bounded_number_of_fits_and_plots_them(tmp_path, monkeyp
 def test_values_outside_what_the_teacher_can_produce_are_refused(trained, tmp_path):
     alp, covar, adr = trained["alp-gmm"], trained["covar-gmm"], trained["adr"]
     refused_everywhere(alp, lambda s: s["state"].update(window=np.full((3, 3), 1e300)), "window must lie in", tmp_path)
-    refused_everywhere(alp, lambda s: s["state"]["history"].update(returns=s["state"]["history"]["returns"] + 2),
-                       "history returns must lie in", tmp_path)
+    refused_everywhere(
+        alp,
+        lambda s: s["state"]["history"].update(returns=s["state"]["history"]["returns"] + 2),
+        "history returns must lie in",
+        tmp_path,
+    )
     for teacher in (alp, covar):
         m = teacher.state_dict()["state"]["mixture"]
-        refused_everywhere(teacher, lambda s, m=m: s["state"]["mixture"].update(means=m["means"] + 1e300),
-                           "means must lie in", tmp_path)
-        refused_everywhere(teacher, lambda s, m=m: s["state"]["mixture"].update(covariances=m["covariances"] * 1e300),
-                           "variances must lie in", tmp_path)
+        refused_everywhere(
+            teacher,
+            lambda s, m=m: s["state"]["mixture"].update(means=m["means"] + 1e300),
+            "means must lie in",
+            tmp_path,
+        )
+        refused_everywhere(
+            teacher,
+            lambda s, m=m: s["state"]["mixture"].update(covariances=m["covariances"] * 1e300),
+            "variances must lie in",
+            tmp_path,
+        )
     refused_everywhere(adr, lambda s: s["state"]["high_queues"][1].append(1e300), "high_queues", tmp_path)
 
 
-POISON = [math.nan, math.inf, -1, 0, 1, 10**6, 2**64, -0.5, 1e300, "x", None, True, [], {}, [[0.1, 0.2]],
-          np.zeros((0,)), np.zeros((2, 3)), np.full(2, np.nan), np.ones(2), np.array([5, 5])]
+POISON = [
+    math.nan,
+    math.inf,
+    -1,
+    0,
+    1,
+    10**6,
+    2**64,
+    -0.5,
+    1e300,
+    "x",
+    None,
+    True,
+    [],
+    {},
+    [[0.1, 0.2]],
+    np.zeros((0,)),
+    np.zeros((2, 3)),
+    np.full(2, np.nan),
+    np.ones(2),
+    np.array([5, 5]),
+]
 
 
 def leaves(obj, path=()):

@@ -60,13 +60,15 @@ def test_resume_in_a_fresh_process_gives_identical_tasks(tmp_path):
 import numpy as np, curriculum_gym as cg
 from curriculum_gym.toy import SimulatedStudent
 t = cg.load_teacher({str(ckpt)!r})
-s = SimulatedStudent(2, 10); s.competence_ = np.load({str(tmp_path / 'competence.npy')!r})
+s = SimulatedStudent(2, 10); s.competence_ = np.load({str(tmp_path / "competence.npy")!r})
 tasks = []
 for _ in range(300):
     x = t.sample(); t.update(x, s.episode(x)); tasks.append(x)
 np.save({str(out)!r}, np.array(tasks))
 """
-    run = subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", "-c", code], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", code], capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stderr
     expected = drive(teacher, student, 300)
     np.testing.assert_array_equal(np.load(out), expected)

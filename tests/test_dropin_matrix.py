@@ -114,8 +114,13 @@ def test_sb3_make_vec_env(vec_cls, kind):
 
     teacher = RecordingTeacher(SPACE, seed=0) if kind == "object" else "random"
     # worker processes import nothing of this test: the "module:ID" form imports curriculum_gym there
-    venv = make_vec_env(f"curriculum_gym:{ENV_ID}", n_envs=2, seed=0, vec_env_cls=getattr(vec_env, vec_cls),
-                        env_kwargs={"teacher": teacher, "max_episode_steps": LIMIT})
+    venv = make_vec_env(
+        f"curriculum_gym:{ENV_ID}",
+        n_envs=2,
+        seed=0,
+        vec_env_cls=getattr(vec_env, vec_cls),
+        env_kwargs={"teacher": teacher, "max_episode_steps": LIMIT},
+    )
     if kind == "name" and vec_cls == "SubprocVecEnv":
         # each worker resolves the name itself: a curriculum per worker (with a CurriculumWarning there,
         # see test_a_name_resolved_in_a_worker_process_warns)
@@ -195,8 +200,14 @@ def test_check_env_passes_with_a_teacher_name(env_id, body):
 
 def test_same_seeds_same_task_sequences():
     def tasks():
-        envs = gym.make_vec(ENV_ID, 2, vectorization_mode="sync", teacher="alp-gmm",
-                            teacher_options={"fit_rate": 10}, max_episode_steps=LIMIT)
+        envs = gym.make_vec(
+            ENV_ID,
+            2,
+            vectorization_mode="sync",
+            teacher="alp-gmm",
+            teacher_options={"fit_rate": 10},
+            max_episode_steps=LIMIT,
+        )
         first, played = run_gym_vector(envs, 400)
         envs.close()
         return [key(t) for t in first] + played

@@ -87,8 +87,10 @@ def test_interleaved_bodies_match_each_alone():
     alone_quadru = rollout(gym.make("StumpTracks-v0", body="quadru"), 3, [1.0, 2.0], 200)
     d, q = gym.make("StumpTracks-v0", body="default"), gym.make("StumpTracks-v0", body="quadru")
     rd, rq = np.random.default_rng(0), np.random.default_rng(0)
-    traces = {"d": [d.reset(seed=3, options={"task": [1.0, 2.0]})[0].tobytes()],
-              "q": [q.reset(seed=3, options={"task": [1.0, 2.0]})[0].tobytes()]}
+    traces = {
+        "d": [d.reset(seed=3, options={"task": [1.0, 2.0]})[0].tobytes()],
+        "q": [q.reset(seed=3, options={"task": [1.0, 2.0]})[0].tobytes()],
+    }
     for _ in range(200):
         for key, env, rng in (("d", d, rd), ("q", q, rq)):
             obs, r, te, tr, _ = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
@@ -172,7 +174,9 @@ def test_rgb_frame_shows_terrain_and_walker():
 
 def test_fresh_interpreter_make_by_module_prefix():
     code = "import gymnasium as gym; e = gym.make('curriculum_gym:StumpTracks-v0'); print(e.reset(seed=0)[0].shape)"
-    out = subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", code], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert "(24,)" in out.stdout
 

@@ -41,8 +41,9 @@ def test_a_policy_that_does_nothing_masters_nothing():
 def test_evaluate_matches_manual_episodes_and_threshold():
     tasks = np.array([[0.2, 5.0], [2.5, 0.5], [1.0, 3.0]])
     policy = lambda obs: np.tile([0.5, -0.2, -0.5, 0.3], (len(obs), 1))  # noqa: E731
-    result = cg.evaluate(policy, "StumpTracks-v0", test_set=tasks, episodes_per_task=2, num_envs=4,
-                         max_episode_steps=200, seed=5)
+    result = cg.evaluate(
+        policy, "StumpTracks-v0", test_set=tasks, episodes_per_task=2, num_envs=4, max_episode_steps=200, seed=5
+    )
     for i, task in enumerate(tasks):
         for k in range(2):
             env = gym.make("StumpTracks-v0", max_episode_steps=200)
@@ -54,8 +55,9 @@ def test_evaluate_matches_manual_episodes_and_threshold():
             assert result.returns[i, k] == pytest.approx(total)
     # a threshold between the returns splits the tasks accordingly
     cut = float(np.median(result.mean_returns))
-    lenient = cg.evaluate(policy, "StumpTracks-v0", test_set=tasks, episodes_per_task=2, max_episode_steps=200,
-                          seed=5, threshold=cut)
+    lenient = cg.evaluate(
+        policy, "StumpTracks-v0", test_set=tasks, episodes_per_task=2, max_episode_steps=200, seed=5, threshold=cut
+    )
     assert lenient.mastered == pytest.approx(np.mean(result.mean_returns >= cut))
     assert lenient.to_dict()["mastered"] == lenient.mastered
 
@@ -82,8 +84,9 @@ def test_unbatched_policy_and_bad_arguments():
 def test_later_arguments_by_position_still_work_with_a_warning():
     policy = lambda obs: np.tile([0.5, -0.2, -0.5, 0.3], (len(obs), 1))  # noqa: E731
     tasks = [[0.5, 3.0], [2.0, 1.0]]
-    by_keyword = cg.evaluate(policy, "StumpTracks-v0", test_set=tasks, episodes_per_task=1, num_envs=2,
-                             max_episode_steps=30, seed=4)
+    by_keyword = cg.evaluate(
+        policy, "StumpTracks-v0", test_set=tasks, episodes_per_task=1, num_envs=2, max_episode_steps=30, seed=4
+    )
     with pytest.warns(DeprecationWarning, match="test_set, episodes_per_task, num_envs to evaluate.. by position"):
         by_position = cg.evaluate(policy, "StumpTracks-v0", tasks, 1, 2, max_episode_steps=30, seed=4)
     np.testing.assert_array_equal(by_position.returns, by_keyword.returns)
@@ -103,8 +106,9 @@ def test_the_threshold_comes_from_the_env():
 
     gym.register(id="LenientStumpTracks-v0", entry_point=lenient_stumps, max_episode_steps=2000)
     try:
-        result = cg.evaluate(lambda o: np.zeros((len(o), 4)), "LenientStumpTracks-v0", test_set=[[1.0, 1.0]],
-                             max_episode_steps=5)
+        result = cg.evaluate(
+            lambda o: np.zeros((len(o), 4)), "LenientStumpTracks-v0", test_set=[[1.0, 1.0]], max_episode_steps=5
+        )
     finally:
         del gym.registry["LenientStumpTracks-v0"]
     assert result.threshold == -1e9 and result.mastered == 1.0
@@ -120,15 +124,29 @@ def test_env_kwargs_and_task_in_obs_reach_the_evaluation_envs():
         return np.zeros((len(obs), 8))
 
     tasks = np.array([[0.0] * 12, [2.0] * 12])
-    result = cg.evaluate(contextual, "HexagonTracks-v0", test_set=tasks, env_kwargs={"body": "quadru"},
-                         task_in_obs=True, max_episode_steps=3, num_envs=2)
+    result = cg.evaluate(
+        contextual,
+        "HexagonTracks-v0",
+        test_set=tasks,
+        env_kwargs={"body": "quadru"},
+        task_in_obs=True,
+        max_episode_steps=3,
+        num_envs=2,
+    )
     assert result.lengths.tolist() == [[3], [3]]
     assert seen[0].shape == (2, 34 + 12)
     np.testing.assert_array_equal(seen[0][:, 34:], tasks / 4.0)
     # asked for both ways (env_kwargs as used for training): the task is appended once
     seen.clear()
-    cg.evaluate(contextual, "HexagonTracks-v0", test_set=tasks[:1], body="quadru", env_kwargs={"task_in_obs": True},
-                task_in_obs=True, max_episode_steps=1)
+    cg.evaluate(
+        contextual,
+        "HexagonTracks-v0",
+        test_set=tasks[:1],
+        body="quadru",
+        env_kwargs={"task_in_obs": True},
+        task_in_obs=True,
+        max_episode_steps=1,
+    )
     assert seen[0].shape == (1, 34 + 12)
 
 
@@ -150,9 +168,11 @@ def test_single_observation_policies_are_detected_and_match_batch_ones():
     np.testing.assert_array_equal(linear.returns, explicit.returns)
     # a policy working both ways is used on batches; outputs may be lists, tuples of (actions, None), tensors
     torch = pytest.importorskip("torch")
-    for policy in (lambda o: np.tile(ACTION, (len(o), 1)).tolist(),
-                   lambda o: (np.tile(ACTION, (len(o), 1)), None),
-                   lambda o: torch.tensor(np.tile(ACTION, (len(o), 1)), requires_grad=True) * 1.0):
+    for policy in (
+        lambda o: np.tile(ACTION, (len(o), 1)).tolist(),
+        lambda o: (np.tile(ACTION, (len(o), 1)), None),
+        lambda o: torch.tensor(np.tile(ACTION, (len(o), 1)), requires_grad=True) * 1.0,
+    ):
         np.testing.assert_array_equal(cg.evaluate(policy, "StumpTracks-v0", **QUICK).returns, reference.returns)
 
 
@@ -193,21 +213,32 @@ class _Predictor:
         return self.out(obs)
 
 
-@pytest.mark.parametrize("policy,error,match", [
-    (lambda o: np.zeros((len(o), 3)), ValueError, r"batch of observations \(2, 24\) it returned shape \(2, 3\).*"
-                                                  r"expected a callable \(2, 24\) -> \(2, 4\) or \(24,\) -> \(4,\)"),
-    (lambda o: np.zeros(3), ValueError, r"on one observation \(24,\) it returned shape \(3,\)"),
-    (lambda o: "left", TypeError, r"returned str 'left', not an array of numbers"),
-    (lambda o: 0.5, ValueError, r"returned shape \(\)"),
-    (lambda o: [np.zeros(4), np.zeros(3)], TypeError, r"returned list .*not an array of numbers"),
-    (lambda o: {"action": np.zeros(4)}, TypeError, r"dict"),
-    (lambda o: 1 / 0, TypeError, r"raised ZeroDivisionError: division by zero; on one observation \(24,\) it raised"),
-    (lambda o: np.full(4, np.nan), ValueError, r"non-finite actions"),
-    (3, TypeError, r"policy must be a callable .* or an object with predict\(obs, deterministic=True\).*; got int"),
-    ("policy.zip", TypeError, r"got str"),
-    (_Predictor(lambda o: (np.zeros((len(o), 4)), (np.zeros(8),))), ValueError, r"recurrent"),
-    (_Predictor(lambda o: (np.zeros((len(o), 5)), None)), ValueError, r"shape \(2, 5\)"),
-])
+@pytest.mark.parametrize(
+    "policy,error,match",
+    [
+        (
+            lambda o: np.zeros((len(o), 3)),
+            ValueError,
+            r"batch of observations \(2, 24\) it returned shape \(2, 3\).*"
+            r"expected a callable \(2, 24\) -> \(2, 4\) or \(24,\) -> \(4,\)",
+        ),
+        (lambda o: np.zeros(3), ValueError, r"on one observation \(24,\) it returned shape \(3,\)"),
+        (lambda o: "left", TypeError, r"returned str 'left', not an array of numbers"),
+        (lambda o: 0.5, ValueError, r"returned shape \(\)"),
+        (lambda o: [np.zeros(4), np.zeros(3)], TypeError, r"returned list .*not an array of numbers"),
+        (lambda o: {"action": np.zeros(4)}, TypeError, r"dict"),
+        (
+            lambda o: 1 / 0,
+            TypeError,
+            r"raised ZeroDivisionError: division by zero; on one observation \(24,\) it raised",
+        ),
+        (lambda o: np.full(4, np.nan), ValueError, r"non-finite actions"),
+        (3, TypeError, r"policy must be a callable .* or an object with predict\(obs, deterministic=True\).*; got int"),
+        ("policy.zip", TypeError, r"got str"),
+        (_Predictor(lambda o: (np.zeros((len(o), 4)), (np.zeros(8),))), ValueError, r"recurrent"),
+        (_Predictor(lambda o: (np.zeros((len(o), 5)), None)), ValueError, r"shape \(2, 5\)"),
+    ],
+)
 def test_wrong_policies_get_clear_errors(policy, error, match):
     with pytest.raises(error, match=match):
         cg.evaluate(policy, "StumpTracks-v0", **QUICK)
@@ -224,5 +255,12 @@ def test_wrong_policies_with_an_explicit_batched_flag():
         cg.evaluate(lambda o: np.zeros(4), "StumpTracks-v0", batched="yes", **QUICK)
     # the quadruped's actions have 8 numbers: the message says so
     with pytest.raises(ValueError, match=r"expected \(2, 8\).*HexagonTracks-v0 with body 'quadru'"):
-        cg.evaluate(lambda o: np.zeros((len(o), 4)), "HexagonTracks-v0", body="quadru", batched=True,
-                    test_set=[[1.0] * 12, [2.0] * 12], max_episode_steps=5, num_envs=2)
+        cg.evaluate(
+            lambda o: np.zeros((len(o), 4)),
+            "HexagonTracks-v0",
+            body="quadru",
+            batched=True,
+            test_set=[[1.0] * 12, [2.0] * 12],
+            max_episode_steps=5,
+            num_envs=2,
+        )

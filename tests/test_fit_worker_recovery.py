@@ -24,8 +24,9 @@ KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # SIGTERM: TerminateProcess o
 
 
 def make_teacher() -> alp_gmm.ALPGMM:
-    return cg.make_teacher("alp-gmm", SPACE, seed=0, return_range=(0, 1), fit_rate=FIT_RATE, potential_ks=[2, 3],
-                           background_fit=True)
+    return cg.make_teacher(
+        "alp-gmm", SPACE, seed=0, return_range=(0, 1), fit_rate=FIT_RATE, potential_ks=[2, 3], background_fit=True
+    )
 
 
 def run(teacher: alp_gmm.ALPGMM, episodes: int, rng: np.random.Generator) -> None:
@@ -152,7 +153,7 @@ def test_the_fit_worker_works_without_select(monkeypatch):
         assert time.monotonic() < deadline
         results = worker.collect()
         time.sleep(0.005)
-    (mixture, seconds), = results
+    ((mixture, seconds),) = results
     expected = fit_best_mixture(data, [2, 3], 7, "aic", "numpy")
     np.testing.assert_allclose(mixture.means, expected.means, rtol=1e-9, atol=1e-12)
     assert seconds > 0 and worker.pending == 0

@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_importing_curriculum_gym_imports_no_rl_library():
-    code = ("import sys, curriculum_gym, curriculum_gym.integrations; "
-            "print(sorted(m for m in ('stable_baselines3', 'ray', 'torch') if m in sys.modules))")
+    code = (
+        "import sys, curriculum_gym, curriculum_gym.integrations; "
+        "print(sorted(m for m in ('stable_baselines3', 'ray', 'torch') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -58,8 +60,13 @@ def test_teacher_callback_logs_metrics_and_saves_checkpoints_next_to_the_model(t
     assert {f"teacher/{k}" for k in teacher.metrics()} <= set(rows[0])
     # the teacher's checkpoints pair with the model's, plus one at the end
     names = sorted(os.listdir(checkpoints))
-    assert names == ["rl_model_128_steps.zip", "rl_model_256_steps.zip", "rl_model_teacher_128_steps.ckpt",
-                     "rl_model_teacher_256_steps.ckpt", "rl_model_teacher_320_steps.ckpt"]
+    assert names == [
+        "rl_model_128_steps.zip",
+        "rl_model_256_steps.zip",
+        "rl_model_teacher_128_steps.ckpt",
+        "rl_model_teacher_256_steps.ckpt",
+        "rl_model_teacher_320_steps.ckpt",
+    ]
     assert callback.last_checkpoint == str(checkpoints / "rl_model_teacher_320_steps.ckpt")
     restored = cg.load_teacher(callback.last_checkpoint)
     assert restored.metrics() == teacher.metrics()
@@ -101,8 +108,9 @@ def test_teacher_callback_with_a_served_teacher_and_worker_processes(tmp_path):
 
     space = gym.make("StumpTracks-v0").unwrapped.task_space
     with cg.serve(cg.make_teacher("random", space, seed=0)) as handle:
-        envs = SubprocVecEnv([lambda: gym.make("StumpTracks-v0", teacher=handle, max_episode_steps=20)] * 2,
-                             start_method="fork")
+        envs = SubprocVecEnv(
+            [lambda: gym.make("StumpTracks-v0", teacher=handle, max_episode_steps=20)] * 2, start_method="fork"
+        )
         try:
             with pytest.raises(ValueError, match="SubprocVecEnv, whose envs hold copies.*TeacherCallback\\(handle\\)"):
                 _ppo(envs, tmp_path).learn(1, callback=TeacherCallback())
@@ -113,7 +121,10 @@ def test_teacher_callback_with_a_served_teacher_and_worker_processes(tmp_path):
             envs.close()
         assert len(handle.server.client_counts()) == 2  # both workers reported to the one teacher
         assert float(_logged(tmp_path)[-1]["teacher/episodes"]) == handle.metrics()["episodes"] > 0
-        assert sorted(p.name for p in tmp_path.glob("*.ckpt")) == ["ppo_teacher_128_steps.ckpt", "ppo_teacher_64_steps.ckpt"]
+        assert sorted(p.name for p in tmp_path.glob("*.ckpt")) == [
+            "ppo_teacher_128_steps.ckpt",
+            "ppo_teacher_64_steps.ckpt",
+        ]
         assert cg.load_teacher(callback.last_checkpoint).metrics() == handle.metrics()
 
 
@@ -189,7 +200,9 @@ def test_rllib_ppo_with_a_teacher_shared_by_two_env_runners(tmp_path):
     example = _load_example("rllib_shared_teacher")
     started_here = not ray.is_initialized()
     try:
-        out = example.train(iterations=1, env_runners=2, batch_size=200, max_episode_steps=40, checkpoint_dir=str(tmp_path))
+        out = example.train(
+            iterations=1, env_runners=2, batch_size=200, max_episode_steps=40, checkpoint_dir=str(tmp_path)
+        )
     finally:
         if started_here:
             ray.shutdown()

@@ -120,10 +120,30 @@ def test_ppo_multiwalker_baseline_runs_and_logs(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-W", "ignore", str(root / "baselines" / "ppo_multiwalker.py"), "--teacher",
-                          "alp-gmm", "--total-timesteps", "3072", "--num-steps", "512", "--max-cycles", "100",
-                          "--runs-dir", str(tmp_path), "--no-progress", "--torch-threads", "1"],
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "ignore",
+            str(root / "baselines" / "ppo_multiwalker.py"),
+            "--teacher",
+            "alp-gmm",
+            "--total-timesteps",
+            "3072",
+            "--num-steps",
+            "512",
+            "--max-cycles",
+            "100",
+            "--runs-dir",
+            str(tmp_path),
+            "--no-progress",
+            "--torch-threads",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     (run_dir,) = tmp_path.iterdir()
     assert any(p.name.startswith("events.out.tfevents") for p in run_dir.iterdir())

@@ -20,21 +20,24 @@ SPACE = cg.TaskSpace(["stump_height", "obstacle_spacing"], [0, 0], [3, 6])
 
 
 # ------------------------------------------------------------------ oracle
-@pytest.mark.parametrize("options,error,match", [
-    ({"threshold": math.nan}, ValueError, "threshold must be a finite real number; got nan"),
-    ({"threshold": math.inf}, ValueError, "threshold"),
-    ({"threshold": 10**400}, ValueError, "threshold"),
-    ({"threshold": "230"}, TypeError, "threshold must be a finite real number; got str '230'"),
-    ({"threshold": True}, TypeError, "threshold"),
-    ({"window_ratio": math.nan}, ValueError, r"window_ratio must be a finite real number in \(0, 1\]"),
-    ({"window_ratio": 0.0}, ValueError, "window_ratio"),
-    ({"window_ratio": "0.5"}, TypeError, "window_ratio"),
-    ({"step": [math.nan, 0.1]}, ValueError, "step must be 2 finite numbers"),
-    ({"step": [0.1]}, ValueError, "step"),
-    ({"step": ["a", 0.1]}, TypeError, "step"),
-    ({"step": [True, 0.1]}, TypeError, "step"),
-    ({"start": [9.0, 0.0]}, ValueError, "start must be a task inside the bounds"),
-])
+@pytest.mark.parametrize(
+    "options,error,match",
+    [
+        ({"threshold": math.nan}, ValueError, "threshold must be a finite real number; got nan"),
+        ({"threshold": math.inf}, ValueError, "threshold"),
+        ({"threshold": 10**400}, ValueError, "threshold"),
+        ({"threshold": "230"}, TypeError, "threshold must be a finite real number; got str '230'"),
+        ({"threshold": True}, TypeError, "threshold"),
+        ({"window_ratio": math.nan}, ValueError, r"window_ratio must be a finite real number in \(0, 1\]"),
+        ({"window_ratio": 0.0}, ValueError, "window_ratio"),
+        ({"window_ratio": "0.5"}, TypeError, "window_ratio"),
+        ({"step": [math.nan, 0.1]}, ValueError, "step must be 2 finite numbers"),
+        ({"step": [0.1]}, ValueError, "step"),
+        ({"step": ["a", 0.1]}, TypeError, "step"),
+        ({"step": [True, 0.1]}, TypeError, "step"),
+        ({"start": [9.0, 0.0]}, ValueError, "start must be a task inside the bounds"),
+    ],
+)
 def test_oracle_refuses_bad_options(options, error, match):
     with pytest.raises(error, match=match):
         Oracle(SPACE, seed=0, **options)
@@ -48,16 +51,19 @@ def test_oracle_accepts_numbers_of_any_real_type():
 
 
 # --------------------------------------------------------------- covar-gmm
-@pytest.mark.parametrize("options,error,match", [
-    ({"absolute_lp": "no"}, TypeError, "absolute_lp must be True or False"),
-    ({"absolute_lp": 1}, TypeError, "absolute_lp"),
-    ({"absolute_lp": None}, TypeError, "absolute_lp"),
-    ({"normalize_tasks": "yes"}, TypeError, "normalize_tasks must be True or False"),
-    ({"random_task_ratio": math.nan}, ValueError, r"random_task_ratio must be a finite real number in \[0, 1\]"),
-    ({"random_task_ratio": 1.5}, ValueError, "random_task_ratio"),
-    ({"random_task_ratio": "0.2"}, TypeError, "random_task_ratio"),
-    ({"random_task_ratio": False}, TypeError, "random_task_ratio"),
-])
+@pytest.mark.parametrize(
+    "options,error,match",
+    [
+        ({"absolute_lp": "no"}, TypeError, "absolute_lp must be True or False"),
+        ({"absolute_lp": 1}, TypeError, "absolute_lp"),
+        ({"absolute_lp": None}, TypeError, "absolute_lp"),
+        ({"normalize_tasks": "yes"}, TypeError, "normalize_tasks must be True or False"),
+        ({"random_task_ratio": math.nan}, ValueError, r"random_task_ratio must be a finite real number in \[0, 1\]"),
+        ({"random_task_ratio": 1.5}, ValueError, "random_task_ratio"),
+        ({"random_task_ratio": "0.2"}, TypeError, "random_task_ratio"),
+        ({"random_task_ratio": False}, TypeError, "random_task_ratio"),
+    ],
+)
 def test_covar_gmm_refuses_bad_options(options, error, match):
     with pytest.raises(error, match=match):
         CovarGMM(SPACE, seed=0, **options)
@@ -73,12 +79,21 @@ def test_covar_gmm_stores_plain_bools():
 # ------------------------------------------------------- one table per teacher
 def test_every_teacher_declares_every_option_once():
     for name, cls in cg.TEACHERS.items():
-        keyword_only = [p.name for p in inspect.signature(cls.__init__).parameters.values()
-                        if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        keyword_only = [
+            p.name
+            for p in inspect.signature(cls.__init__).parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY
+        ]
         assert sorted(cls._parameter_constraints) == sorted(keyword_only), name
         assert list(cls.option_names) == [k for k in keyword_only if k not in cls._not_saved], name
-    assert CovarGMM.option_names == ("fit_rate", "random_task_ratio", "potential_ks", "absolute_lp",
-                                     "normalize_tasks", "gmm_backend")
+    assert CovarGMM.option_names == (
+        "fit_rate",
+        "random_task_ratio",
+        "potential_ks",
+        "absolute_lp",
+        "normalize_tasks",
+        "gmm_backend",
+    )
     assert "preset" not in cg.TEACHERS["alp-gmm"].option_names
 
 
@@ -112,7 +127,13 @@ OPTION_ERRORS = [  # (teacher, option, value, error, what the message says)
     ("covar-gmm", "gmm_backend", None, TypeError, "gmm_backend must be one of"),
     ("riac", "max_region_size", 3, ValueError, "max_region_size must be an integer >= 4; got 3"),
     ("riac", "min_region_size", 150, ValueError, r"min_region_size must be an integer in \[1, max_region_size // 2"),
-    ("riac", "min_dims_range_ratio", 0.6, ValueError, r"min_dims_range_ratio must be a finite real number in \[0, 0.5\]"),
+    (
+        "riac",
+        "min_dims_range_ratio",
+        0.6,
+        ValueError,
+        r"min_dims_range_ratio must be a finite real number in \[0, 0.5\]",
+    ),
     ("riac", "mutation_std", "0.1", TypeError, "mutation_std must be a finite real number"),
     ("riac", "n_split_attempts", 0, ValueError, "n_split_attempts must be an integer >= 1"),
     ("adr", "queue_length", 0, ValueError, "queue_length must be an integer >= 1"),
@@ -136,22 +157,31 @@ def test_options_are_checked_from_the_table(name, option, value, error, match):
 
 
 def test_options_are_stored_as_plain_values():
-    t = cg.make_teacher("alp-gmm", SPACE, fit_rate=np.int64(50), random_task_ratio=np.float32(0.5),
-                        potential_ks=np.array([4, 2, 2]), background_fit=np.bool_(False))
+    t = cg.make_teacher(
+        "alp-gmm",
+        SPACE,
+        fit_rate=np.int64(50),
+        random_task_ratio=np.float32(0.5),
+        potential_ks=np.array([4, 2, 2]),
+        background_fit=np.bool_(False),
+    )
     assert (t.fit_rate, t.random_task_ratio, t.potential_ks, t.background_fit) == (50, 0.5, [2, 4], False)
     assert type(t.fit_rate) is int and type(t.random_task_ratio) is float and type(t.background_fit) is bool
     t = cg.make_teacher("alp-gmm", SPACE, preset="teachmyagent", random_task_ratio=0)
     assert (t.fit_rate, t.random_task_ratio, t.potential_ks) == (150, 0.0, list(range(2, 10)))
 
 
-@pytest.mark.parametrize("kwargs,error,match", [
-    ({"seed": "0"}, TypeError, "seed must be a non-negative int"),
-    ({"seed": 1.0}, TypeError, "seed"),
-    ({"seed": -1}, ValueError, "seed must be a non-negative int"),
-    ({"return_range": "ab"}, TypeError, "return_range must be a"),
-    ({"return_range": (1, 1)}, ValueError, "return_range must have low < high"),
-    ({"fit_rate": 10}, ValueError, "unknown option.*'fit_rate'.*for teacher 'oracle'; its options: start, step"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        ({"seed": "0"}, TypeError, "seed must be a non-negative int"),
+        ({"seed": 1.0}, TypeError, "seed"),
+        ({"seed": -1}, ValueError, "seed must be a non-negative int"),
+        ({"return_range": "ab"}, TypeError, "return_range must be a"),
+        ({"return_range": (1, 1)}, ValueError, "return_range must have low < high"),
+        ({"fit_rate": 10}, ValueError, "unknown option.*'fit_rate'.*for teacher 'oracle'; its options: start, step"),
+    ],
+)
 def test_common_arguments_are_checked(kwargs, error, match):
     with pytest.raises(error, match=match):
         cg.make_teacher("oracle", SPACE, **kwargs)
@@ -163,16 +193,19 @@ def test_task_space_of_the_wrong_type_is_a_type_error():
 
 
 # -------------------------------------------------------------- multiwalker
-@pytest.mark.parametrize("options,error,match", [
-    ({"fall_reward": math.nan}, ValueError, "fall_reward must be finite"),
-    ({"terminate_reward": math.nan}, ValueError, "terminate_reward must be finite"),
-    ({"terminate_reward": -math.inf}, ValueError, "terminate_reward"),
-    ({"fall_reward": -1e300}, ValueError, r"fall_reward .*\[-1e\+06, 1e\+06\]"),
-    ({"fall_reward": "-10"}, TypeError, "fall_reward must be a real number"),
-    ({"terminate_reward": None}, TypeError, "terminate_reward"),
-    ({"terminate_on_fall": "no"}, TypeError, "terminate_on_fall must be True or False"),
-    ({"task_bounds": {"stump_height": (0, 1e8)}}, ValueError, "stump_height"),
-])
+@pytest.mark.parametrize(
+    "options,error,match",
+    [
+        ({"fall_reward": math.nan}, ValueError, "fall_reward must be finite"),
+        ({"terminate_reward": math.nan}, ValueError, "terminate_reward must be finite"),
+        ({"terminate_reward": -math.inf}, ValueError, "terminate_reward"),
+        ({"fall_reward": -1e300}, ValueError, r"fall_reward .*\[-1e\+06, 1e\+06\]"),
+        ({"fall_reward": "-10"}, TypeError, "fall_reward must be a real number"),
+        ({"terminate_reward": None}, TypeError, "terminate_reward"),
+        ({"terminate_on_fall": "no"}, TypeError, "terminate_on_fall must be True or False"),
+        ({"task_bounds": {"stump_height": (0, 1e8)}}, ValueError, "stump_height"),
+    ],
+)
 def test_multiwalker_refuses_bad_options(options, error, match):
     multiwalker = pytest.importorskip("curriculum_gym.multiagent")
     with pytest.raises(error, match=match):
@@ -186,21 +219,33 @@ def test_multiwalker_accepts_integer_rewards():
 
 
 # ------------------------------------------------------------- task bounds
-@pytest.mark.parametrize("env_id,bounds,match", [
-    ("StumpTracks-v0", {"stump_height": (0, 1e8)}, r"'stump_height' = \(0, 1e\+08\).*high bound 1e\+08.*\[-100, 100\]"),
-    ("StumpTracks-v0", {"stump_height": (0, 1e300)}, "stump_height"),
-    ("StumpTracks-v0", {"stump_height": (-101, 3)}, r"low bound -101.*\[-100, 100\]"),
-    ("StumpTracks-v0", {"obstacle_spacing": (0, 1e4)}, r"obstacle_spacing.*\[-1000, 1000\]"),
-    ("HexagonTracks-v0", {"dy3": (0, 1e6)}, r"'dy3'.*\[-100, 100\]"),
-])
+@pytest.mark.parametrize(
+    "env_id,bounds,match",
+    [
+        (
+            "StumpTracks-v0",
+            {"stump_height": (0, 1e8)},
+            r"'stump_height' = \(0, 1e\+08\).*high bound 1e\+08.*\[-100, 100\]",
+        ),
+        ("StumpTracks-v0", {"stump_height": (0, 1e300)}, "stump_height"),
+        ("StumpTracks-v0", {"stump_height": (-101, 3)}, r"low bound -101.*\[-100, 100\]"),
+        ("StumpTracks-v0", {"obstacle_spacing": (0, 1e4)}, r"obstacle_spacing.*\[-1000, 1000\]"),
+        ("HexagonTracks-v0", {"dy3": (0, 1e6)}, r"'dy3'.*\[-100, 100\]"),
+    ],
+)
 def test_bounds_beyond_the_physics_are_refused_at_construction(env_id, bounds, match):
     with pytest.raises(ValueError, match=match):
         gym.make(env_id, task_bounds=bounds)
 
 
-@pytest.mark.parametrize("bounds,task", [({"stump_height": (-3, 3)}, [-3.0, 6.0]),
-                                         ({"stump_height": (-100, 100)}, [100.0, 6.0]),
-                                         ({"obstacle_spacing": (-1000, 1000)}, [3.0, 1000.0])])
+@pytest.mark.parametrize(
+    "bounds,task",
+    [
+        ({"stump_height": (-3, 3)}, [-3.0, 6.0]),
+        ({"stump_height": (-100, 100)}, [100.0, 6.0]),
+        ({"obstacle_spacing": (-1000, 1000)}, [3.0, 1000.0]),
+    ],
+)
 def test_bounds_within_the_limits_are_accepted(bounds, task):
     env = gym.make("StumpTracks-v0", task_bounds=bounds)
     _, info = env.reset(seed=0, options={"task": task})

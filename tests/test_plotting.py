@@ -33,8 +33,22 @@ def task_space_of(env_id, track):
     return gym.make(env_id).unwrapped.task_space
 
 
-def make_run(root, name, *, algo="ppo", env_id="StumpTracks-v0", track=None, teacher="alp-gmm", episodes=60,
-             evals=2, run_json=True, episodes_file=True, tensorboard=False, constants=None, eval_threshold=True):
+def make_run(
+    root,
+    name,
+    *,
+    algo="ppo",
+    env_id="StumpTracks-v0",
+    track=None,
+    teacher="alp-gmm",
+    episodes=60,
+    evals=2,
+    run_json=True,
+    episodes_file=True,
+    tensorboard=False,
+    constants=None,
+    eval_threshold=True,
+):
     """A run folder as the baselines write it (see the module docstring); returns its path.
 
     ``constants``: run.json's ``return_range`` and ``mastery_threshold`` (None: left out, as before they existed).
@@ -44,8 +58,11 @@ def make_run(root, name, *, algo="ppo", env_id="StumpTracks-v0", track=None, tea
     rng = np.random.default_rng(0)
     space = task_space_of(env_id, track)
     multi = env_id == MW
-    args = ({"n_walkers": 3, "track": track, "body": "default", "teacher": teacher, "seed": 1, "max_cycles": 500}
-            if multi else {"env_id": env_id, "body": "default", "teacher": teacher, "task_bounds": [], "seed": 1})
+    args = (
+        {"n_walkers": 3, "track": track, "body": "default", "teacher": teacher, "seed": 1, "max_cycles": 500}
+        if multi
+        else {"env_id": env_id, "body": "default", "teacher": teacher, "task_bounds": [], "seed": 1}
+    )
     (run / "args.json").write_text(json.dumps(args))
 
     # training: the teacher (if any) picks each task, the env draws them uniformly otherwise
@@ -65,9 +82,13 @@ def make_run(root, name, *, algo="ppo", env_id="StumpTracks-v0", track=None, tea
     if tutor is not None:
         tutor.save(run / "teacher.ckpt")
     if episodes_file:
-        np.savez(run / "episodes.npz", step=np.array(steps, dtype=np.int64),
-                 task=np.array(tasks, dtype=np.float64).reshape(-1, space.dim),
-                 **{"return": np.array(returns, dtype=np.float64)}, length=np.full(len(steps), 100, dtype=np.int64))
+        np.savez(
+            run / "episodes.npz",
+            step=np.array(steps, dtype=np.int64),
+            task=np.array(tasks, dtype=np.float64).reshape(-1, space.dim),
+            **{"return": np.array(returns, dtype=np.float64)},
+            length=np.full(len(steps), 100, dtype=np.int64),
+        )
     if tensorboard:  # what torch's SummaryWriter.add_scalar writes, without importing torch
         pytest.importorskip("tensorboard")
         from tensorboard.compat.proto.event_pb2 import Event
@@ -85,17 +106,32 @@ def make_run(root, name, *, algo="ppo", env_id="StumpTracks-v0", track=None, tea
         mastered = float(np.mean(np.array(TEST_RETURNS) >= 230))
         records = []
         for k in range(evals):
-            record = {"step": (k + 1) * 1000, "tasks": test.tolist(), "returns": [[r] for r in TEST_RETURNS],
-                      "lengths": [[100]] * 4, "mastered": mastered}
+            record = {
+                "step": (k + 1) * 1000,
+                "tasks": test.tolist(),
+                "returns": [[r] for r in TEST_RETURNS],
+                "lengths": [[100]] * 4,
+                "mastered": mastered,
+            }
             if eval_threshold:
                 record["threshold"] = 230.0
             records.append(record)
         (run / "eval.json").write_text(json.dumps(records))
 
     if run_json:
-        record = {"algo": algo, "env_id": env_id, "body": "default", "seed": 1, "teacher": teacher,
-                  "teacher_options": tutor.get_options() if tutor is not None else {}, "task": None,
-                  "task_space": space.state_dict(), "total_timesteps": step, "global_step": step, "finished": True}
+        record = {
+            "algo": algo,
+            "env_id": env_id,
+            "body": "default",
+            "seed": 1,
+            "teacher": teacher,
+            "teacher_options": tutor.get_options() if tutor is not None else {},
+            "task": None,
+            "task_space": space.state_dict(),
+            "total_timesteps": step,
+            "global_step": step,
+            "finished": True,
+        }
         if multi:
             record.update(n_walkers=3, track=track)
         else:
@@ -146,19 +182,39 @@ RUNS = [
     ("ppo-hexagons-alp-gmm", dict(env_id="HexagonTracks-v0", evals=1), "alp-gmm on HexagonTracks-v0", True),
     ("sac-stumps-none", dict(algo="sac", teacher="none"), "no teacher (uniform tasks) on StumpTracks-v0", False),
     ("sac-stumps-alp-gmm-unfitted", dict(algo="sac", episodes=12, evals=0), "alp-gmm on StumpTracks-v0", False),
-    ("mw-stumps-random", dict(env_id=MW, track="stumps", teacher="random", evals=0),
-     "random on multiwalker_tracks_v0 (stumps, 3 walkers)", False),
-    ("mw-hexagons-alp-gmm", dict(env_id=MW, track="hexagons", evals=0),
-     "alp-gmm on multiwalker_tracks_v0 (hexagons, 3 walkers)", True),
-    ("mw-hexagons-none", dict(env_id=MW, track="hexagons", teacher="none", evals=0),
-     "no teacher (uniform tasks) on multiwalker_tracks_v0 (hexagons, 3 walkers)", False),
+    (
+        "mw-stumps-random",
+        dict(env_id=MW, track="stumps", teacher="random", evals=0),
+        "random on multiwalker_tracks_v0 (stumps, 3 walkers)",
+        False,
+    ),
+    (
+        "mw-hexagons-alp-gmm",
+        dict(env_id=MW, track="hexagons", evals=0),
+        "alp-gmm on multiwalker_tracks_v0 (hexagons, 3 walkers)",
+        True,
+    ),
+    (
+        "mw-hexagons-none",
+        dict(env_id=MW, track="hexagons", teacher="none", evals=0),
+        "no teacher (uniform tasks) on multiwalker_tracks_v0 (hexagons, 3 walkers)",
+        False,
+    ),
     # the multi-walker baseline's first folders: args.json, teacher.ckpt and TensorBoard events only
-    ("mw-hexagons-alp-gmm-args-only", dict(env_id=MW, track="hexagons", evals=0, run_json=False, episodes_file=False,
-                                           tensorboard=True), "alp-gmm on multiwalker_tracks_v0 (hexagons, 3 walkers)",
-     True),
-    ("mw-hexagons-none-args-only", dict(env_id=MW, track="hexagons", teacher="none", evals=0, run_json=False,
-                                        episodes_file=False, tensorboard=True),
-     "no teacher (uniform tasks) on multiwalker_tracks_v0 (hexagons, 3 walkers)", False),
+    (
+        "mw-hexagons-alp-gmm-args-only",
+        dict(env_id=MW, track="hexagons", evals=0, run_json=False, episodes_file=False, tensorboard=True),
+        "alp-gmm on multiwalker_tracks_v0 (hexagons, 3 walkers)",
+        True,
+    ),
+    (
+        "mw-hexagons-none-args-only",
+        dict(
+            env_id=MW, track="hexagons", teacher="none", evals=0, run_json=False, episodes_file=False, tensorboard=True
+        ),
+        "no teacher (uniform tasks) on multiwalker_tracks_v0 (hexagons, 3 walkers)",
+        False,
+    ),
 ]
 
 
@@ -168,8 +224,9 @@ def test_plot_command_draws_every_run_type(tmp_path, capsys, figures, name, opti
         pytest.importorskip("pettingzoo")
     run = make_run(tmp_path, name, **options)
     assert cli.main(["plot", str(run)]) == 0
-    expected = ["curriculum.png", "training_returns.png"] + (["mastered.png", "test_returns.png"]
-                                                             if options.get("evals", 2) else [])
+    expected = ["curriculum.png", "training_returns.png"] + (
+        ["mastered.png", "test_returns.png"] if options.get("evals", 2) else []
+    )
     out = capsys.readouterr().out.split()
     assert [Path(p).name for p in out] == expected
     for png in expected:
@@ -258,8 +315,17 @@ def test_an_evaluations_own_threshold_rings_its_mastered_tasks(tmp_path, axes_of
 
 def test_run_info_of_each_folder_kind(tmp_path):
     pytest.importorskip("pettingzoo")
-    old = make_run(tmp_path, "old", env_id=MW, track="hexagons", teacher="random", episodes=3, evals=0,
-                   run_json=False, episodes_file=False)
+    old = make_run(
+        tmp_path,
+        "old",
+        env_id=MW,
+        track="hexagons",
+        teacher="random",
+        episodes=3,
+        evals=0,
+        run_json=False,
+        episodes_file=False,
+    )
     info = plotting.run_info(old)
     assert info.multiagent and info.track == "hexagons" and info.n_walkers == 3
     assert info.title == "random on multiwalker_tracks_v0 (hexagons, 3 walkers)"
@@ -278,13 +344,22 @@ def test_plotting_leaves_the_backend_alone(tmp_path, monkeypatch, axes_of):
 
     monkeypatch.setattr(matplotlib, "use", refuse)
     run = make_run(tmp_path, "run", episodes=5, evals=1)
-    assert [p.name for p in plotting.plot_run(run)] == ["curriculum.png", "training_returns.png", "mastered.png",
-                                                        "test_returns.png"]
+    assert [p.name for p in plotting.plot_run(run)] == [
+        "curriculum.png",
+        "training_returns.png",
+        "mastered.png",
+        "test_returns.png",
+    ]
 
 
 def test_tasks_that_do_not_fit_the_task_space_are_a_clear_error(tmp_path, capsys):
     run = make_run(tmp_path, "run", teacher="none", episodes=5, evals=0)
-    np.savez(run / "episodes.npz", step=np.arange(5), task=np.zeros((5, 12)), **{"return": np.zeros(5)},
-             length=np.ones(5, dtype=np.int64))
+    np.savez(
+        run / "episodes.npz",
+        step=np.arange(5),
+        task=np.zeros((5, 12)),
+        **{"return": np.zeros(5)},
+        length=np.ones(5, dtype=np.int64),
+    )
     assert cli.main(["plot", str(run)]) == 2
     assert "have 12 parameters; the run's task space has 2" in capsys.readouterr().err

@@ -120,9 +120,15 @@ def test_bad_messages_get_an_error_answer_and_the_server_keeps_serving():
     teacher = cg.make_teacher("alp-gmm", SPACE, seed=0, return_range=(-150, 350))
     with cg.serve(teacher) as handle:
         conn = _authenticated(handle)
-        for raw in (b"not json", b"[1, 2]", b"[" * 50_000 + b"]" * 50_000, b'{"op": "update", "task": [1e400, 1], '
-                    b'"return": 1}', b'{"op": "update", "task": [1, 1], "return": 1e400}', b'{"op": "sample", "seed": -3}',
-                    b'{"op": "nothing"}'):
+        for raw in (
+            b"not json",
+            b"[1, 2]",
+            b"[" * 50_000 + b"]" * 50_000,
+            b'{"op": "update", "task": [1e400, 1], "return": 1}',
+            b'{"op": "update", "task": [1, 1], "return": 1e400}',
+            b'{"op": "sample", "seed": -3}',
+            b'{"op": "nothing"}',
+        ):
             conn.send_bytes(raw[: server_module.MAX_MESSAGE_BYTES])
             answer = json.loads(conn.recv_bytes())
             assert answer["ok"] is False and answer["error"]

@@ -136,7 +136,9 @@ def test_state_dict_round_trip():
         TaskSpace.from_state_dict({"names": ["a"]})
 
 
-@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6), min_size=2, max_size=2))
+@given(
+    st.lists(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6), min_size=2, max_size=2)
+)
 def test_contains_iff_inside_bounds(x):
     s = space()
     inside = 0 <= x[0] <= 3 and 0 <= x[1] <= 6

@@ -18,8 +18,19 @@ LP_TEACHERS = ["alp-gmm", "covar-gmm", "riac"]
 
 
 def make_adr(**options):
-    return cg.make_teacher("adr", LINE, seed=0, **{"initial_task": [5.0], "step_size": 1.0, "expand_threshold": 400,
-                                                   "shrink_threshold": 0, "queue_length": 5, **options})
+    return cg.make_teacher(
+        "adr",
+        LINE,
+        seed=0,
+        **{
+            "initial_task": [5.0],
+            "step_size": 1.0,
+            "expand_threshold": 400,
+            "shrink_threshold": 0,
+            "queue_length": 5,
+            **options,
+        },
+    )
 
 
 def feed(teacher, episode_return, n):
@@ -44,8 +55,16 @@ def test_adr_box_grows_while_returns_reach_the_expand_threshold():
 
 def test_adr_box_shrinks_when_returns_fall_to_the_shrink_threshold():
     wide = cg.TaskSpace(["a"], [0], [100])  # wide enough that no edge reaches a bound (a capped edge is not sampled)
-    adr = cg.make_teacher("adr", wide, seed=0, initial_task=[50.0], step_size=1.0, expand_threshold=400,
-                          shrink_threshold=0, queue_length=5)
+    adr = cg.make_teacher(
+        "adr",
+        wide,
+        seed=0,
+        initial_task=[50.0],
+        step_size=1.0,
+        expand_threshold=400,
+        shrink_threshold=0,
+        queue_length=5,
+    )
     feed(adr, 500.0, 200)
     grown_low, grown_high = float(adr.low_[0]), float(adr.high_[0])
     assert 0.0 < grown_low <= 45.0 and 55.0 <= grown_high < 100.0
@@ -67,8 +86,9 @@ def test_adr_box_stays_between_the_thresholds():
 
 # ------------------------------------------------------------------ Oracle
 def test_oracle_window_moves_by_step_while_returns_beat_the_threshold():
-    oracle = cg.make_teacher("oracle", LINE, seed=0, start=[0.0], step=[1.0], window_ratio=0.1, update_every=5,
-                             threshold=100.0)
+    oracle = cg.make_teacher(
+        "oracle", LINE, seed=0, start=[0.0], step=[1.0], window_ratio=0.1, update_every=5, threshold=100.0
+    )
     assert (oracle.window_low_.tolist(), oracle.window_high_.tolist()) == ([0.0], [1.0])
     feed(oracle, 50.0, 20)  # below the threshold: stays
     assert oracle.window_low_.tolist() == [0.0] and oracle.n_moves_ == 0
@@ -105,11 +125,14 @@ def test_learning_progress_teachers_refuse_returns_until_they_know_their_range(n
     assert teacher.n_updates_ == 1 and teacher.normalize_return(100.0) == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize("name,options", [
-    ("random", {}),
-    ("adr", {"initial_task": [0.0, 6.0], "step_size": 0.1, "expand_threshold": 230, "shrink_threshold": 0}),
-    ("oracle", {}),
-])
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("random", {}),
+        ("adr", {"initial_task": [0.0, 6.0], "step_size": 0.1, "expand_threshold": 230, "shrink_threshold": 0}),
+        ("oracle", {}),
+    ],
+)
 def test_threshold_and_random_teachers_need_no_return_range(name, options):
     teacher = cg.make_teacher(name, STUMPS, seed=0, **options)
     assert teacher.return_range is None and not teacher.needs_return_range
@@ -126,9 +149,18 @@ def test_a_known_return_range_cannot_change():
     assert teacher.return_range == (0.0, 1.0)
 
 
-@pytest.mark.parametrize("bad,error", [(None, TypeError), ("ab", TypeError), (5, TypeError), ((1, 1), ValueError),
-                                       ((0, float("nan")), ValueError), ((0, 1, 2), ValueError),
-                                       (("0", 1), TypeError)])
+@pytest.mark.parametrize(
+    "bad,error",
+    [
+        (None, TypeError),
+        ("ab", TypeError),
+        (5, TypeError),
+        ((1, 1), ValueError),
+        ((0, float("nan")), ValueError),
+        ((0, 1, 2), ValueError),
+        (("0", 1), TypeError),
+    ],
+)
 def test_bad_return_ranges_are_refused(bad, error):
     teacher = cg.make_teacher("alp-gmm", STUMPS, seed=0)
     with pytest.raises(error, match="return_range"):
@@ -171,8 +203,11 @@ def test_teachers_and_handles_are_teacher_like():
 
 @pytest.mark.parametrize("name", sorted(cg.TEACHERS))
 def test_from_state_dict_rebuilds_every_teacher(name):
-    options = {"adr": {"initial_task": [0.0, 6.0], "step_size": 0.1, "expand_threshold": 230, "shrink_threshold": 0},
-               "alp-gmm": {"fit_rate": 20}, "covar-gmm": {"fit_rate": 20}}.get(name, {})
+    options = {
+        "adr": {"initial_task": [0.0, 6.0], "step_size": 0.1, "expand_threshold": 230, "shrink_threshold": 0},
+        "alp-gmm": {"fit_rate": 20},
+        "covar-gmm": {"fit_rate": 20},
+    }.get(name, {})
     teacher = cg.make_teacher(name, STUMPS, seed=3, return_range=(-150, 350), **options)
     rng = np.random.default_rng(0)
     feed_returns = rng.uniform(-150, 350, 60)

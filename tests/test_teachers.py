@@ -10,7 +10,9 @@ from curriculum_gym.toy import SimulatedStudent, run_teacher
 
 SPACE = cg.TaskSpace(["stump_height", "obstacle_spacing"], [0, 0], [3, 6])
 WALKER = (-150.0, 350.0)  # the walker envs' return_range
-NEEDS_KNOWLEDGE = {"adr": {"initial_task": [0.0, 6.0], "step_size": [0.1, 0.2], "expand_threshold": 230, "shrink_threshold": 0}}
+NEEDS_KNOWLEDGE = {
+    "adr": {"initial_task": [0.0, 6.0], "step_size": [0.1, 0.2], "expand_threshold": 230, "shrink_threshold": 0}
+}
 
 
 def build(name, seed=0, **kw):
@@ -79,12 +81,15 @@ def test_presets_and_overrides():
     assert (t.fit_rate, t.random_task_ratio, t.potential_ks, t.criterion) == (250, 0.2, list(range(2, 11)), "aic")
 
 
-@pytest.mark.parametrize("task,ret,match", [
-    ([1.0], 0.0, r"shape \(2,\)"),
-    ([1.0, 7.0], 0.0, "outside its bounds"),
-    ([1.0, 1.0], float("nan"), "episode_return must be finite"),
-    ([1.0, 1.0], "high", "episode_return must be a real number"),
-])
+@pytest.mark.parametrize(
+    "task,ret,match",
+    [
+        ([1.0], 0.0, r"shape \(2,\)"),
+        ([1.0, 7.0], 0.0, "outside its bounds"),
+        ([1.0, 1.0], float("nan"), "episode_return must be finite"),
+        ([1.0, 1.0], "high", "episode_return must be a real number"),
+    ],
+)
 def test_bad_updates_are_refused_and_change_nothing(task, ret, match):
     t = build("alp-gmm")
     for _ in range(10):
@@ -208,8 +213,16 @@ def test_other_lp_teachers_beat_random_on_the_toy(name):
 def test_threshold_teachers_see_raw_returns_beyond_the_return_range():
     """Returns above return_range's high end (clipped for ALP) still count for ADR's and Oracle's thresholds."""
     space = cg.TaskSpace(["a"], [0], [10])
-    adr = cg.make_teacher("adr", space, seed=0, initial_task=[1.0], step_size=[1.0], expand_threshold=400,
-                          shrink_threshold=0, queue_length=5)  # return_range (-150, 350): 400 lies beyond it
+    adr = cg.make_teacher(
+        "adr",
+        space,
+        seed=0,
+        initial_task=[1.0],
+        step_size=[1.0],
+        expand_threshold=400,
+        shrink_threshold=0,
+        queue_length=5,
+    )  # return_range (-150, 350): 400 lies beyond it
     for _ in range(200):
         adr.update(adr.sample(), 500.0)
     assert adr.metrics()["box_volume_fraction"] == 1.0  # the box grew to the whole space

@@ -8,7 +8,9 @@ from curriculum_gym.envs import HexagonTracks, Physics, StumpTracks, TrackLayout
 
 def layout():
     p = Physics()
-    return TrackLayout(p.terrain_step, p.terrain_startpad * p.terrain_step, p.terrain_length * p.terrain_step, p.terrain_height)
+    return TrackLayout(
+        p.terrain_step, p.terrain_startpad * p.terrain_step, p.terrain_length * p.terrain_step, p.terrain_height
+    )
 
 
 @pytest.mark.parametrize("spacing,expected", [(0.0, 177), (1.0, 58), (3.0, 25), (6.0, 13)])
@@ -63,5 +65,7 @@ def test_hexagon_vertices_within_bounds():
             offsets = local - base
             assert np.all(offsets >= -0.6) and np.all(offsets <= 4.6)  # [0, 4] +- 6 sigma
             np.testing.assert_allclose(offsets[[0, 5], 1], 0.0, atol=1e-12)  # feet stay on the ground
-        mean_offset = np.mean([(p - [lay.start_x + 9.0 * k, lay.ground_y]) / step for k, p in enumerate(polys)], axis=0) - base
+        mean_offset = (
+            np.mean([(p - [lay.start_x + 9.0 * k, lay.ground_y]) / step for k, p in enumerate(polys)], axis=0) - base
+        )
         np.testing.assert_allclose(mean_offset[1:5].ravel(), task.reshape(6, 2)[1:5].ravel(), atol=0.15)

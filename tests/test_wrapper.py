@@ -252,8 +252,10 @@ def test_both_wrappers_share_the_episode_rules():
     from curriculum_gym.multiagent import multiwalker_tracks_v0
 
     single = cg.TeacherWrapper(gym.make("StumpTracks-v0", max_episode_steps=5), recording())
-    multi = cg.ParallelTeacherWrapper(multiwalker_tracks_v0.parallel_env(n_walkers=2, max_cycles=5),
-                                      RecordingTeacher(multiwalker_tracks_v0.parallel_env().task_space, seed=0))
+    multi = cg.ParallelTeacherWrapper(
+        multiwalker_tracks_v0.parallel_env(n_walkers=2, max_cycles=5),
+        RecordingTeacher(multiwalker_tracks_v0.parallel_env().task_space, seed=0),
+    )
 
     def play(env):
         if isinstance(env, gym.Env):
@@ -277,4 +279,3 @@ def test_both_wrappers_share_the_episode_rules():
         assert (env.episodes_reported, env.episodes_abandoned) == (1, 2)
         assert len(teacher.updates) == 1 and len(teacher.sampled) == 3
         assert env.reseed_teacher is False  # a teacher object keeps its seed
-

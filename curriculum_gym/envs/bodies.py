@@ -134,8 +134,9 @@ class Joint:
         if self.anchor is not None:
             object.__setattr__(self, "anchor", _numbers(f"{name} anchor", self.anchor, 2))
         else:
-            object.__setattr__(self, "local_anchors", tuple(_numbers(f"{name} local anchor", a, 2)
-                                                            for a in self.local_anchors))
+            object.__setattr__(
+                self, "local_anchors", tuple(_numbers(f"{name} local anchor", a, 2) for a in self.local_anchors)
+            )
         if self.speed is not None:
             _positive(f"{name} speed", self.speed)
         elif self.senses_contact or self.angle_correction:
@@ -235,8 +236,16 @@ _BIPED_HULL = ((-30, +9), (+6, +9), (+34, +1), (+34, -8), (-30, -8))
 _QUADRU_HULL = ((-46, +13), (+6, +13), (+50, +5), (+50, -12), (-46, -12))
 
 
-def legged_walker(name: str, hull: tuple[Point, ...], leg_w: float, leg_h: float, leg_pairs_x: tuple[float, ...],
-                  motors_torque: float, torque_cost: float, leg_down: float = -8.0) -> BodySpec:
+def legged_walker(
+    name: str,
+    hull: tuple[Point, ...],
+    leg_w: float,
+    leg_h: float,
+    leg_pairs_x: tuple[float, ...],
+    motors_torque: float,
+    torque_cost: float,
+    leg_down: float = -8.0,
+) -> BodySpec:
     """A hull and pairs of two-segment legs as in BipedalWalker (Portelas et al., CoRL 2019).
 
     Each pair of hips sits ``leg_pairs_x`` pixels along the hull, ``leg_down`` pixels
@@ -250,32 +259,85 @@ def legged_walker(name: str, hull: tuple[Point, ...], leg_w: float, leg_h: float
             leg = 2 * pair + (side > 0)
             upper, lower = f"upper_leg_{leg}", f"lower_leg_{leg}"
             shade = 0 if side < 0 else 1
-            parts += [Part(upper, size=(leg_w, leg_h), position=(pair_x, -leg_h / 2 - leg_down), angle=side * 0.05,
-                           shade=shade),
-                      Part(lower, size=(0.8 * leg_w, leg_h), position=(pair_x, -leg_h * 3 / 2 - leg_down),
-                           angle=side * 0.05, shade=shade)]
-            joints += [Joint("hull", upper, HIP_LIMITS, local_anchors=((pair_x, leg_down), (0, leg_h / 2)),
-                             speed=HIP_SPEED),
-                       Joint(upper, lower, KNEE_LIMITS, local_anchors=((0, -leg_h / 2), (0, leg_h / 2)),
-                             speed=KNEE_SPEED, senses_contact=True, angle_correction=1.0)]
+            parts += [
+                Part(
+                    upper, size=(leg_w, leg_h), position=(pair_x, -leg_h / 2 - leg_down), angle=side * 0.05, shade=shade
+                ),
+                Part(
+                    lower,
+                    size=(0.8 * leg_w, leg_h),
+                    position=(pair_x, -leg_h * 3 / 2 - leg_down),
+                    angle=side * 0.05,
+                    shade=shade,
+                ),
+            ]
+            joints += [
+                Joint("hull", upper, HIP_LIMITS, local_anchors=((pair_x, leg_down), (0, leg_h / 2)), speed=HIP_SPEED),
+                Joint(
+                    upper,
+                    lower,
+                    KNEE_LIMITS,
+                    local_anchors=((0, -leg_h / 2), (0, leg_h / 2)),
+                    speed=KNEE_SPEED,
+                    senses_contact=True,
+                    angle_correction=1.0,
+                ),
+            ]
     width = max(x for x, _ in hull) - min(x for x, _ in hull)
-    return BodySpec(name, tuple(parts), tuple(joints), "hull", ("hull",), motors_torque, torque_cost,
-                    spawn_height=2 * leg_h, width=width)
+    return BodySpec(
+        name,
+        tuple(parts),
+        tuple(joints),
+        "hull",
+        ("hull",),
+        motors_torque,
+        torque_cost,
+        spawn_height=2 * leg_h,
+        width=width,
+    )
 
 
-def _two_segment_leg(parent: str, tag: str, hip: Point, direction: Point, sizes: tuple[Point, Point],
-                     leg_angle: float = 0.0, shade: int = 0) -> tuple[list[Part], list[Joint]]:
+def _two_segment_leg(
+    parent: str,
+    tag: str,
+    hip: Point,
+    direction: Point,
+    sizes: tuple[Point, Point],
+    leg_angle: float = 0.0,
+    shade: int = 0,
+) -> tuple[list[Part], list[Joint]]:
     """A hip and a knee with BipedalWalker's limits, the leg pointing along ``direction`` from ``hip``."""
     (upper_w, upper_h), (lower_w, lower_h) = sizes
     dx, dy = direction
     knee = (hip[0] + dx * upper_h, hip[1] + dy * upper_h)
-    parts = [Part(f"upper_{tag}", size=(upper_w, upper_h), angle=leg_angle, shade=shade,
-                  position=(hip[0] + dx * upper_h / 2, hip[1] + dy * upper_h / 2)),
-             Part(f"lower_{tag}", size=(lower_w, lower_h), angle=leg_angle, shade=shade,
-                  position=(knee[0] + dx * lower_h / 2, knee[1] + dy * lower_h / 2))]
-    joints = [Joint(parent, f"upper_{tag}", HIP_LIMITS, anchor=hip, speed=HIP_SPEED),
-              Joint(f"upper_{tag}", f"lower_{tag}", KNEE_LIMITS, anchor=knee, speed=KNEE_SPEED,
-                    senses_contact=True, angle_correction=1.0)]
+    parts = [
+        Part(
+            f"upper_{tag}",
+            size=(upper_w, upper_h),
+            angle=leg_angle,
+            shade=shade,
+            position=(hip[0] + dx * upper_h / 2, hip[1] + dy * upper_h / 2),
+        ),
+        Part(
+            f"lower_{tag}",
+            size=(lower_w, lower_h),
+            angle=leg_angle,
+            shade=shade,
+            position=(knee[0] + dx * lower_h / 2, knee[1] + dy * lower_h / 2),
+        ),
+    ]
+    joints = [
+        Joint(parent, f"upper_{tag}", HIP_LIMITS, anchor=hip, speed=HIP_SPEED),
+        Joint(
+            f"upper_{tag}",
+            f"lower_{tag}",
+            KNEE_LIMITS,
+            anchor=knee,
+            speed=KNEE_SPEED,
+            senses_contact=True,
+            angle_correction=1.0,
+        ),
+    ]
     return parts, joints
 
 
@@ -286,8 +348,17 @@ def _bipedal(name: str, leg_h: float, motors_torque: float) -> BodySpec:
         p, j = _two_segment_leg("hull", f"leg_{leg}", (0, -3), (0, -1), ((8, leg_h), (6.4, leg_h)), shade=leg)
         parts += p
         joints += j
-    return BodySpec(name, tuple(parts), tuple(joints), "hull", ("hull",), motors_torque, TORQUE_PENALTY * 80,
-                    spawn_height=3 + 2 * leg_h, width=64)
+    return BodySpec(
+        name,
+        tuple(parts),
+        tuple(joints),
+        "hull",
+        ("hull",),
+        motors_torque,
+        TORQUE_PENALTY * 80,
+        spawn_height=3 + 2 * leg_h,
+        width=64,
+    )
 
 
 def default(motors_torque: float = 80.0) -> BodySpec:
@@ -321,12 +392,22 @@ def big_quadru(motors_torque: float = 300.0) -> BodySpec:
     joints: list[Joint] = []
     for column, x in enumerate((-33.6, 24.0)):  # rear, front
         for side in range(2):
-            p, j = _two_segment_leg("hull", f"leg_{2 * column + side}", (x, -3), (0, -1), ((10, 51), (8, 51)),
-                                    shade=side)
+            p, j = _two_segment_leg(
+                "hull", f"leg_{2 * column + side}", (x, -3), (0, -1), ((10, 51), (8, 51)), shade=side
+            )
             parts += p
             joints += j
-    return BodySpec("big_quadru", tuple(parts), tuple(joints), "hull", ("hull",), motors_torque,
-                    TORQUE_PENALTY / 2 * 80, spawn_height=105, width=96)
+    return BodySpec(
+        "big_quadru",
+        tuple(parts),
+        tuple(joints),
+        "hull",
+        ("hull",),
+        motors_torque,
+        TORQUE_PENALTY / 2 * 80,
+        spawn_height=105,
+        width=96,
+    )
 
 
 def spider(n_leg_pairs: int = 2, motors_torque: float = 100.0) -> BodySpec:
@@ -337,16 +418,33 @@ def spider(n_leg_pairs: int = 2, motors_torque: float = 100.0) -> BodySpec:
         joint = (-side * 10.0, -4.0)
         parent = "body"
         for segment, (width, angle, limit, speed) in enumerate(
-                ((6.0, 0.25 * PI, 0.1 * PI, 4.0), (6.0, 0.7 * PI, 0.15 * PI, 4.0), (4.8, 0.9 * PI, 0.2 * PI, 6.0))):
+            ((6.0, 0.25 * PI, 0.1 * PI, 4.0), (6.0, 0.7 * PI, 0.15 * PI, 4.0), (4.8, 0.9 * PI, 0.2 * PI, 6.0))
+        ):
             theta = side * angle
             ux, uy = -math.sin(theta), math.cos(theta)
             name = f"leg_{leg}_{segment}"
-            parts.append(Part(name, size=(width, 20), angle=theta, shade=leg % 2,
-                              position=(joint[0] + 10 * ux, joint[1] + 10 * uy)))
+            parts.append(
+                Part(
+                    name,
+                    size=(width, 20),
+                    angle=theta,
+                    shade=leg % 2,
+                    position=(joint[0] + 10 * ux, joint[1] + 10 * uy),
+                )
+            )
             joints.append(Joint(parent, name, (-limit, limit), anchor=joint, speed=speed, senses_contact=segment == 2))
             joint, parent = (joint[0] + 20 * ux, joint[1] + 20 * uy), name
-    return BodySpec("spider", tuple(parts), tuple(joints), "body", ("body",), motors_torque,
-                    TORQUE_PENALTY / n_leg_pairs * 80, spawn_height=24, width=100)
+    return BodySpec(
+        "spider",
+        tuple(parts),
+        tuple(joints),
+        "body",
+        ("body",),
+        motors_torque,
+        TORQUE_PENALTY / n_leg_pairs * 80,
+        spawn_height=24,
+        width=100,
+    )
 
 
 def millipede(n_segments: int = 4, motors_torque: float = 200.0) -> BodySpec:
@@ -362,12 +460,22 @@ def millipede(n_segments: int = 4, motors_torque: float = 200.0) -> BodySpec:
         if k > 0:
             joints.append(Joint(f"segment_{k - 1}", f"segment_{k}", (-0.05 * PI, 0.05 * PI), anchor=(x - 10, 0.0)))
         for side in range(2):
-            p, j = _two_segment_leg(f"segment_{k}", f"leg_{k}_{side}", (x, -3), (0, -1), ((4, 10), (3.2, 10)),
-                                    shade=side)
+            p, j = _two_segment_leg(
+                f"segment_{k}", f"leg_{k}_{side}", (x, -3), (0, -1), ((4, 10), (3.2, 10)), shade=side
+            )
             parts += p
             joints += j
-    return BodySpec("millipede", tuple(parts), tuple(joints), f"segment_{n_segments - 1}", (), motors_torque,
-                    TORQUE_PENALTY / n_segments * 80, spawn_height=23, width=20 * n_segments)
+    return BodySpec(
+        "millipede",
+        tuple(parts),
+        tuple(joints),
+        f"segment_{n_segments - 1}",
+        (),
+        motors_torque,
+        TORQUE_PENALTY / n_segments * 80,
+        spawn_height=23,
+        width=20 * n_segments,
+    )
 
 
 def wheel(motors_torque: float = 500.0) -> BodySpec:
@@ -376,12 +484,24 @@ def wheel(motors_torque: float = 500.0) -> BodySpec:
     joints: list[Joint] = []
     for leg, (direction, angle) in enumerate((((0, -1), 0.0), ((0, 1), 0.0), ((-1, 0), PI / 2), ((1, 0), PI / 2))):
         hip = (10.0 * direction[0], 10.0 * direction[1])
-        p, j = _two_segment_leg("body", f"leg_{leg}", hip, direction, ((4, 10), (3.2, 10)), leg_angle=angle,
-                                shade=leg % 2)
+        p, j = _two_segment_leg(
+            "body", f"leg_{leg}", hip, direction, ((4, 10), (3.2, 10)), leg_angle=angle, shade=leg % 2
+        )
         parts += p
         joints += j
-    return BodySpec("wheel", tuple(parts), tuple(joints), "body", ("body",), motors_torque, TORQUE_PENALTY / 2 * 80,
-                    spawn_height=30, width=60, head_angle_shaping=False, carries_package=False)
+    return BodySpec(
+        "wheel",
+        tuple(parts),
+        tuple(joints),
+        "body",
+        ("body",),
+        motors_torque,
+        TORQUE_PENALTY / 2 * 80,
+        spawn_height=30,
+        width=60,
+        head_angle_shaping=False,
+        carries_package=False,
+    )
 
 
 def chimpanzee(motors_torque: float = 100.0) -> BodySpec:
@@ -389,36 +509,74 @@ def chimpanzee(motors_torque: float = 100.0) -> BodySpec:
 
     The head leads (lidar, reward, no angle term); head or chest on the ground ends the episode.
     """
-    parts = [Part("chest", vertices=((-12, 25), (12, 25), (8, -20), (-8, -20)), density=5.0, friction=0.1, shade=2),
-             Part("head", size=(10, 20), position=(0, 38.5), density=5.0, friction=0.1)]
+    parts = [
+        Part("chest", vertices=((-12, 25), (12, 25), (8, -20), (-8, -20)), density=5.0, friction=0.1, shade=2),
+        Part("head", size=(10, 20), position=(0, 38.5), density=5.0, friction=0.1),
+    ]
     joints = [Joint("chest", "head", (-0.1 * PI, 0.1 * PI), anchor=(0, 22.5))]
     for leg in range(2):
-        parts += [Part(f"upper_leg_{leg}", size=(8, 28), position=(0, -26), shade=leg),
-                  Part(f"lower_leg_{leg}", size=(6.4, 28), position=(0, -54), shade=leg)]
-        joints += [Joint("chest", f"upper_leg_{leg}", (-0.3 * PI, 0.6 * PI), anchor=(0, -12), speed=4.0),
-                   Joint(f"upper_leg_{leg}", f"lower_leg_{leg}", (-0.75 * PI, -0.1), anchor=(0, -40), speed=6.0,
-                         senses_contact=True, angle_correction=1.0)]
+        parts += [
+            Part(f"upper_leg_{leg}", size=(8, 28), position=(0, -26), shade=leg),
+            Part(f"lower_leg_{leg}", size=(6.4, 28), position=(0, -54), shade=leg),
+        ]
+        joints += [
+            Joint("chest", f"upper_leg_{leg}", (-0.3 * PI, 0.6 * PI), anchor=(0, -12), speed=4.0),
+            Joint(
+                f"upper_leg_{leg}",
+                f"lower_leg_{leg}",
+                (-0.75 * PI, -0.1),
+                anchor=(0, -40),
+                speed=6.0,
+                senses_contact=True,
+                angle_correction=1.0,
+            ),
+        ]
     for arm in range(2):
-        parts += [Part(f"upper_arm_{arm}", size=(8, 28), position=(0, 8), shade=arm),
-                  Part(f"lower_arm_{arm}", size=(6.4, 28), position=(0, -20), shade=arm)]
-        joints += [Joint("chest", f"upper_arm_{arm}", (-0.5 * PI, 0.8 * PI), anchor=(0, 22), speed=4.0),
-                   Joint(f"upper_arm_{arm}", f"lower_arm_{arm}", (0.0, 0.75 * PI), anchor=(0, -6), speed=4.0)]
+        parts += [
+            Part(f"upper_arm_{arm}", size=(8, 28), position=(0, 8), shade=arm),
+            Part(f"lower_arm_{arm}", size=(6.4, 28), position=(0, -20), shade=arm),
+        ]
+        joints += [
+            Joint("chest", f"upper_arm_{arm}", (-0.5 * PI, 0.8 * PI), anchor=(0, 22), speed=4.0),
+            Joint(f"upper_arm_{arm}", f"lower_arm_{arm}", (0.0, 0.75 * PI), anchor=(0, -6), speed=4.0),
+        ]
         parent = f"lower_arm_{arm}"
-        for k, (y, limits) in enumerate(((-34, (-0.4 * PI, 0.35 * PI)), (-42, (-0.5 * PI, 0.0)),
-                                         (-50, (-0.8 * PI, 0.0)))):
+        for k, (y, limits) in enumerate(
+            ((-34, (-0.4 * PI, 0.35 * PI)), (-42, (-0.5 * PI, 0.0)), (-50, (-0.8 * PI, 0.0)))
+        ):
             name = f"hand_{arm}_{k}"
             parts.append(Part(name, size=(4, 8), position=(0, y - 4), shade=arm))
             joints.append(Joint(parent, name, limits, anchor=(0, y), speed=8.0, senses_contact=True))
             parent = name
-    return BodySpec("chimpanzee", tuple(parts), tuple(joints), "head", ("head", "chest"), motors_torque,
-                    0.00007 * 80, spawn_height=68, width=24, head_angle_shaping=False, carries_package=False)
+    return BodySpec(
+        "chimpanzee",
+        tuple(parts),
+        tuple(joints),
+        "head",
+        ("head", "chest"),
+        motors_torque,
+        0.00007 * 80,
+        spawn_height=68,
+        width=24,
+        head_angle_shaping=False,
+        carries_package=False,
+    )
 
 
-_CATALOGUE: Mapping[str, Callable[..., BodySpec]] = MappingProxyType({
-    "default": default, "short": short, "quadru": quadru,
-    "classic_bipedal": classic_bipedal, "small_bipedal": small_bipedal, "big_quadru": big_quadru,
-    "spider": spider, "millipede": millipede, "wheel": wheel, "chimpanzee": chimpanzee,
-})
+_CATALOGUE: Mapping[str, Callable[..., BodySpec]] = MappingProxyType(
+    {
+        "default": default,
+        "short": short,
+        "quadru": quadru,
+        "classic_bipedal": classic_bipedal,
+        "small_bipedal": small_bipedal,
+        "big_quadru": big_quadru,
+        "spider": spider,
+        "millipede": millipede,
+        "wheel": wheel,
+        "chimpanzee": chimpanzee,
+    }
+)
 #: every named body with its default options
 BODIES: MappingProxyType[str, BodySpec] = MappingProxyType({name: make() for name, make in _CATALOGUE.items()})
 #: bounds of the integer body options (a body of hundreds of parts is not a walker, and is slow to build)

@@ -41,9 +41,16 @@ class WalkerRenderer:
             self.clock = pygame.time.Clock()
         self.surf = pygame.Surface(self.size)
 
-    def draw(self, obstacles: Sequence[np.ndarray], ground_y: float, finish_x: float, walkers: Sequence[Walker],
-             lidars: Sequence[np.ndarray], camera_x: float,
-             extra_bodies: Sequence[tuple[Any, tuple, tuple]] = ()) -> np.ndarray | None:
+    def draw(
+        self,
+        obstacles: Sequence[np.ndarray],
+        ground_y: float,
+        finish_x: float,
+        walkers: Sequence[Walker],
+        lidars: Sequence[np.ndarray],
+        camera_x: float,
+        extra_bodies: Sequence[tuple[Any, tuple, tuple]] = (),
+    ) -> np.ndarray | None:
         """Draw the scene with the world x ``camera_x`` at the left edge: each walker with its lidar readings
         (fractions of the range, one array per walker); extra bodies are (body, fill, edge)."""
         pg, p = self.pygame, self.physics
@@ -108,8 +115,9 @@ class WalkerRenderer:
             self.screen = None
 
 
-def clip_polygon(points: Sequence[tuple[float, float]], x_min: float, y_min: float, x_max: float,
-                 y_max: float) -> list[tuple[float, float]]:
+def clip_polygon(
+    points: Sequence[tuple[float, float]], x_min: float, y_min: float, x_max: float, y_max: float
+) -> list[tuple[float, float]]:
     """``points`` unchanged when they all lie inside the box, else the polygon cut to it (Sutherland-Hodgman,
     exact for the convex polygons drawn here). Fewer than 3 points back: nothing of it is inside."""
     points = list(points)
@@ -120,9 +128,11 @@ def clip_polygon(points: Sequence[tuple[float, float]], x_min: float, y_min: flo
     return points
 
 
-def _clip_to_half_plane(points: list[tuple[float, float]], axis: int, limit: float,
-                        keep_below: bool) -> list[tuple[float, float]]:
+def _clip_to_half_plane(
+    points: list[tuple[float, float]], axis: int, limit: float, keep_below: bool
+) -> list[tuple[float, float]]:
     """The part of a polygon where coordinate ``axis`` is <= ``limit`` (``keep_below``) or >= it."""
+
     def inside(p: tuple[float, float]) -> bool:
         return p[axis] <= limit if keep_below else p[axis] >= limit
 

@@ -129,10 +129,20 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         task_transform: Callable[[np.ndarray], Any] | None = None,
         body_options: Mapping[str, Any] | None = None,
     ) -> None:
-        EzPickle.__init__(self, track=track, body=body, task_bounds=task_bounds, render_mode=render_mode, task=task,
-                          task_transform=task_transform, body_options=body_options)
+        EzPickle.__init__(
+            self,
+            track=track,
+            body=body,
+            task_bounds=task_bounds,
+            render_mode=render_mode,
+            task=task,
+            task_transform=task_transform,
+            body_options=body_options,
+        )
         if task_transform is not None and not callable(task_transform):
-            raise TypeError(f"task_transform must be a callable (task -> task) or None; got {type(task_transform).__name__}")
+            raise TypeError(
+                f"task_transform must be a callable (task -> task) or None; got {type(task_transform).__name__}"
+            )
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; allowed: {self.metadata['render_modes']} or None")
         self.track = get_track(track)
@@ -140,7 +150,8 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         self.physics = Physics()
         space = self.track.default_task_space()
         self.task_space: TaskSpace = self.track.check_task_space(
-            space if task_bounds is None else space.with_bounds(task_bounds))
+            space if task_bounds is None else space.with_bounds(task_bounds)
+        )
         self.fixed_task: np.ndarray | None = None if task is None else read_only(self.task_space.validate(task))
         self.render_mode = render_mode
         self.task_transform = task_transform
@@ -191,8 +202,9 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         try:
             return read_only(self.task_space.validate(mapped))
         except ValueError as exc:
-            raise ValueError(f"task_transform mapped the task {task.tolist()} to {mapped!r}, "
-                             f"which the env refuses: {exc}") from None
+            raise ValueError(
+                f"task_transform mapped the task {task.tolist()} to {mapped!r}, which the env refuses: {exc}"
+            ) from None
 
     def _build_world(self, terrain_task: np.ndarray) -> None:
         """A fresh Box2D world per episode, its terrain built from ``terrain_task``: no state survives from the last one."""
@@ -256,12 +268,12 @@ class WalkerTracksEnv(gym.Env, EzPickle):
 
             self._renderer = WalkerRenderer(self.physics, self.render_mode, self.metadata["render_fps"])
         camera_x = float(self.walker.hull.position[0]) - self.physics.viewport_w / self.physics.scale / 5
-        return self._renderer.draw(self.obstacles, self.layout.ground_y, self.finish_x, [self.walker],
-                                   [self._lidar_fractions], camera_x)
+        return self._renderer.draw(
+            self.obstacles, self.layout.ground_y, self.finish_x, [self.walker], [self._lidar_fractions], camera_x
+        )
 
     def close(self) -> None:
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
         self.world = self.walker = self._contacts = None  # no Box2D body outlives its world
-

@@ -36,20 +36,38 @@ class Walker:
     order; ``joints`` the motorised joints, in action order.
     """
 
-    def __init__(self, world: Box2D.b2World, body: BodySpec, physics: Physics, x: float, y: float, push: float,
-                 index: int = 0, hull_mask: int = GROUND) -> None:
+    def __init__(
+        self,
+        world: Box2D.b2World,
+        body: BodySpec,
+        physics: Physics,
+        x: float,
+        y: float,
+        push: float,
+        index: int = 0,
+        hull_mask: int = GROUND,
+    ) -> None:
         s = physics.scale
         self.body, self.physics = body, physics
         sensing = [j.child for j in body.motors if j.senses_contact]
         built: dict[str, Any] = {}
         for part in body.parts:
             reference = part.name == body.reference
-            fixture = fixtureDef(shape=_shape(part, s), density=part.density, friction=part.friction, restitution=0.0,
-                                 categoryBits=WALKER, maskBits=hull_mask if reference else GROUND)
+            fixture = fixtureDef(
+                shape=_shape(part, s),
+                density=part.density,
+                friction=part.friction,
+                restitution=0.0,
+                categoryBits=WALKER,
+                maskBits=hull_mask if reference else GROUND,
+            )
             sensor = sensing.index(part.name) if part.name in sensing else None
             built[part.name] = world.CreateDynamicBody(
-                position=(x + part.position[0] / s, y + part.position[1] / s), angle=part.angle, fixtures=fixture,
-                userData=(index, sensor, part.name in body.critical))
+                position=(x + part.position[0] / s, y + part.position[1] / s),
+                angle=part.angle,
+                fixtures=fixture,
+                userData=(index, sensor, part.name in body.critical),
+            )
             if reference:
                 built[part.name].ApplyForceToCenter((push, 0.0), True)
         self.hull = built[body.reference]
@@ -59,8 +77,15 @@ class Walker:
         self._motors: list[tuple[Any, float, float, int]] = []  # (joint, speed, angle correction, sensor or -1)
         for joint in body.joints:
             a, b = built[joint.parent], built[joint.child]
-            common = dict(bodyA=a, bodyB=b, enableLimit=True, lowerAngle=joint.limits[0], upperAngle=joint.limits[1],
-                          enableMotor=joint.motorised, maxMotorTorque=torque if joint.motorised else 0.0)
+            common = dict(
+                bodyA=a,
+                bodyB=b,
+                enableLimit=True,
+                lowerAngle=joint.limits[0],
+                upperAngle=joint.limits[1],
+                enableMotor=joint.motorised,
+                maxMotorTorque=torque if joint.motorised else 0.0,
+            )
             if joint.local_anchors is not None:
                 (ax, ay), (bx, by) = joint.local_anchors
                 definition = revoluteJointDef(localAnchorA=(ax / s, ay / s), localAnchorB=(bx / s, by / s), **common)
@@ -95,8 +120,12 @@ class Walker:
         speed / motor speed and, where its part senses the ground, a contact flag."""
         p, hull, contacts = self.physics, self.hull, self.contacts
         vx, vy = hull.linearVelocity
-        state = [hull.angle, 2.0 * hull.angularVelocity / p.fps,
-                 0.3 * vx * (p.viewport_w / p.scale) / p.fps, 0.3 * vy * (p.viewport_h / p.scale) / p.fps]
+        state = [
+            hull.angle,
+            2.0 * hull.angularVelocity / p.fps,
+            0.3 * vx * (p.viewport_w / p.scale) / p.fps,
+            0.3 * vy * (p.viewport_h / p.scale) / p.fps,
+        ]
         for joint, speed, correction, sensor in self._motors:
             state += [joint.angle + correction if correction else joint.angle, joint.speed / speed]
             if sensor >= 0:

@@ -25,13 +25,18 @@ def track_layout(physics: Physics, startpad_steps: int) -> tuple[TrackLayout, fl
     """
     p = physics
     extra = startpad_steps - p.terrain_startpad
-    layout = TrackLayout(terrain_step=p.terrain_step, start_x=startpad_steps * p.terrain_step,
-                         end_x=(p.terrain_length + extra) * p.terrain_step, ground_y=p.terrain_height)
+    layout = TrackLayout(
+        terrain_step=p.terrain_step,
+        start_x=startpad_steps * p.terrain_step,
+        end_x=(p.terrain_length + extra) * p.terrain_step,
+        ground_y=p.terrain_height,
+    )
     return layout, (p.terrain_length + extra - p.terrain_grass) * p.terrain_step
 
 
-def reset_task(options: Mapping[str, Any] | None, fixed_task: np.ndarray | None, task_space: TaskSpace,
-               ignored: Iterable[str] = ()) -> np.ndarray | None:
+def reset_task(
+    options: Mapping[str, Any] | None, fixed_task: np.ndarray | None, task_space: TaskSpace, ignored: Iterable[str] = ()
+) -> np.ndarray | None:
     """The episode's task from ``options["task"]`` (validated, read-only), else ``fixed_task``.
 
     Unknown options raise ``ValueError`` (``ignored`` names are accepted and ignored), before
@@ -56,8 +61,9 @@ def read_only(task: np.ndarray) -> np.ndarray:
     return task
 
 
-def build_world(track: TrackGenerator, task: np.ndarray, rng: np.random.Generator, layout: TrackLayout,
-                physics: Physics) -> tuple[Box2D.b2World, list[np.ndarray], TerrainLidar]:
+def build_world(
+    track: TrackGenerator, task: np.ndarray, rng: np.random.Generator, layout: TrackLayout, physics: Physics
+) -> tuple[Box2D.b2World, list[np.ndarray], TerrainLidar]:
     """A fresh Box2D world with the terrain of ``task``, its obstacle polygons and a lidar on them."""
     world = Box2D.b2World()
     obstacles = build_terrain(world, track, task, rng, layout, physics.friction)
@@ -65,8 +71,14 @@ def build_world(track: TrackGenerator, task: np.ndarray, rng: np.random.Generato
     return world, obstacles, lidar
 
 
-def build_terrain(world: Box2D.b2World, track: TrackGenerator, task: np.ndarray, rng: np.random.Generator,
-                  layout: TrackLayout, friction: float) -> list[np.ndarray]:
+def build_terrain(
+    world: Box2D.b2World,
+    track: TrackGenerator,
+    task: np.ndarray,
+    rng: np.random.Generator,
+    layout: TrackLayout,
+    friction: float,
+) -> list[np.ndarray]:
     """One static body: the flat ground edge and every obstacle of ``task``. Returns the obstacle
     polygons as Box2D keeps them (convex hulls), for lidar and drawing."""
     ground = [(0.0, layout.ground_y), (layout.end_x, layout.ground_y)]

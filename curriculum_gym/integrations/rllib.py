@@ -86,8 +86,10 @@ class TeacherMetrics:
 
     def __init__(self, teacher: Any, key: str = "teacher") -> None:
         if not callable(getattr(teacher, "metrics", None)):
-            raise TypeError("teacher must be a curriculum_gym Teacher or a handle from cg.serve (with metrics()); "
-                            f"got {type(teacher).__name__}")
+            raise TypeError(
+                "teacher must be a curriculum_gym Teacher or a handle from cg.serve (with metrics()); "
+                f"got {type(teacher).__name__}"
+            )
         if not isinstance(key, str) or not key:
             raise TypeError(f"key must be a non-empty str; got {key!r}")
         self.teacher, self.key = teacher, key

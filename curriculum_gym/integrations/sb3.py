@@ -22,7 +22,9 @@ try:
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.vec_env import DummyVecEnv, VecEnvWrapper
 except ImportError as exc:  # pragma: no cover - exercised only without SB3
-    raise ImportError(f"curriculum_gym.integrations.sb3 needs Stable-Baselines3: pip install stable-baselines3 ({exc})") from None
+    raise ImportError(
+        f"curriculum_gym.integrations.sb3 needs Stable-Baselines3: pip install stable-baselines3 ({exc})"
+    ) from None
 
 __all__ = ["TeacherCallback"]
 
@@ -69,14 +71,22 @@ class TeacherCallback(BaseCallback):
         verbose: int = 0,
     ) -> None:
         super().__init__(verbose)
-        if teacher is not None and not (callable(getattr(teacher, "metrics", None)) and callable(getattr(teacher, "save", None))):
-            raise TypeError("teacher must be a curriculum_gym Teacher, a handle from cg.serve (both have metrics() and "
-                            f"save(path)) or None (the training env's teacher); got {type(teacher).__name__}")
+        if teacher is not None and not (
+            callable(getattr(teacher, "metrics", None)) and callable(getattr(teacher, "save", None))
+        ):
+            raise TypeError(
+                "teacher must be a curriculum_gym Teacher, a handle from cg.serve (both have metrics() and "
+                f"save(path)) or None (the training env's teacher); got {type(teacher).__name__}"
+            )
         if save_path is not None and not isinstance(save_path, (str, os.PathLike)):
-            raise TypeError(f"save_path must be a folder path (str or os.PathLike) or None; got {type(save_path).__name__}")
+            raise TypeError(
+                f"save_path must be a folder path (str or os.PathLike) or None; got {type(save_path).__name__}"
+            )
         if save_freq is not None:
             if isinstance(save_freq, bool) or not isinstance(save_freq, int):
-                raise TypeError(f"save_freq must be an int (calls between checkpoints) or None; got {type(save_freq).__name__}")
+                raise TypeError(
+                    f"save_freq must be an int (calls between checkpoints) or None; got {type(save_freq).__name__}"
+                )
             if save_freq < 1:
                 raise ValueError(f"save_freq must be >= 1 (or None: save at the end only); got {save_freq}")
             if save_path is None:
@@ -116,8 +126,9 @@ class TeacherCallback(BaseCallback):
     # ------------------------------------------------------------------- actions
     def log_metrics(self) -> dict[str, float]:
         """Record the teacher's numeric metrics in the model's logger; returns them."""
-        metrics = {k: float(v) for k, v in self.teacher.metrics().items()
-                   if isinstance(v, Real)}  # bools and numpy scalars included
+        metrics = {
+            k: float(v) for k, v in self.teacher.metrics().items() if isinstance(v, Real)
+        }  # bools and numpy scalars included
         for key, value in metrics.items():
             self.logger.record(f"{self.log_prefix}/{key}", value)
         return metrics
@@ -138,17 +149,23 @@ class TeacherCallback(BaseCallback):
         while isinstance(base, VecEnvWrapper):  # VecNormalize, VecMonitor, ...
             base = base.venv
         if not isinstance(base, DummyVecEnv):
-            raise ValueError(f"TeacherCallback() without a teacher needs in-process envs (DummyVecEnv); the training env "
-                             f"is a {type(base).__name__}, whose envs hold copies. Serve one teacher "
-                             "(handle = cg.serve(teacher)), make the envs with teacher=handle and pass "
-                             "TeacherCallback(handle)")
+            raise ValueError(
+                f"TeacherCallback() without a teacher needs in-process envs (DummyVecEnv); the training env "
+                f"is a {type(base).__name__}, whose envs hold copies. Serve one teacher "
+                "(handle = cg.serve(teacher)), make the envs with teacher=handle and pass "
+                "TeacherCallback(handle)"
+            )
         try:
             teachers = self.training_env.get_attr("teacher")
         except AttributeError:
-            raise ValueError("the training env has no TeacherWrapper (no 'teacher' attribute): make it with "
-                             "gym.make(ID, teacher=...) or pass TeacherCallback(teacher)") from None
+            raise ValueError(
+                "the training env has no TeacherWrapper (no 'teacher' attribute): make it with "
+                "gym.make(ID, teacher=...) or pass TeacherCallback(teacher)"
+            ) from None
         if any(t is not teachers[0] for t in teachers):
-            raise ValueError(f"the {len(teachers)} training envs have {len({id(t) for t in teachers})} different "
-                             "teachers; make them with one shared teacher (teacher=the same Teacher or handle) "
-                             "or pass the one to log")
+            raise ValueError(
+                f"the {len(teachers)} training envs have {len({id(t) for t in teachers})} different "
+                "teachers; make them with one shared teacher (teacher=the same Teacher or handle) "
+                "or pass the one to log"
+            )
         return teachers[0]

@@ -64,8 +64,12 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
     its constructor arguments (``EzPickle``): a copy is a fresh env, to be reset.
     """
 
-    metadata = {"render_modes": ["human", "rgb_array"], "name": "multiwalker_tracks_v0", "is_parallelizable": True,
-                "render_fps": 50}
+    metadata = {
+        "render_modes": ["human", "rgb_array"],
+        "name": "multiwalker_tracks_v0",
+        "is_parallelizable": True,
+        "render_fps": 50,
+    }
     #: the returns teachers normalise with (Portelas et al., CoRL 2019)
     return_range: tuple[float, float] = constants.RETURN_RANGE
     #: a walker's return that counts as mastered (Portelas et al., CoRL 2019)
@@ -85,10 +89,20 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
         task: Mapping[str, float] | Sequence[float] | np.ndarray | None = None,
         body_options: Mapping[str, Any] | None = None,
     ) -> None:
-        EzPickle.__init__(self, n_walkers=n_walkers, track=track, body=body, task_bounds=task_bounds,
-                          max_cycles=max_cycles, terminate_on_fall=terminate_on_fall, fall_reward=fall_reward,
-                          terminate_reward=terminate_reward, render_mode=render_mode, task=task,
-                          body_options=body_options)
+        EzPickle.__init__(
+            self,
+            n_walkers=n_walkers,
+            track=track,
+            body=body,
+            task_bounds=task_bounds,
+            max_cycles=max_cycles,
+            terminate_on_fall=terminate_on_fall,
+            fall_reward=fall_reward,
+            terminate_reward=terminate_reward,
+            render_mode=render_mode,
+            task=task,
+            body_options=body_options,
+        )
         if isinstance(n_walkers, bool) or not isinstance(n_walkers, int) or not 2 <= n_walkers <= 4:
             raise ValueError(f"n_walkers must be an integer in [2, 4]; got {n_walkers!r}")
         if isinstance(max_cycles, bool) or not isinstance(max_cycles, int) or max_cycles < 1:
@@ -104,12 +118,15 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
             raise ValueError(f"body {self.body.name!r} cannot carry the package; allowed bodies: {carriers}")
         max_width = WALKER_SEPARATION * self.physics.terrain_step * self.physics.scale
         if self.body.width > max_width:
-            raise ValueError(f"body {self.body.name!r} is {self.body.width:g} px wide; walkers stand "
-                             f"{max_width:g} px apart, so a carrier may be at most that wide (e.g. millipede "
-                             f"n_segments <= {int(max_width // 20)})")
+            raise ValueError(
+                f"body {self.body.name!r} is {self.body.width:g} px wide; walkers stand "
+                f"{max_width:g} px apart, so a carrier may be at most that wide (e.g. millipede "
+                f"n_segments <= {int(max_width // 20)})"
+            )
         space = self.track.default_task_space()
         self.task_space: TaskSpace = self.track.check_task_space(
-            space if task_bounds is None else space.with_bounds(task_bounds))
+            space if task_bounds is None else space.with_bounds(task_bounds)
+        )
         self.fixed_task: np.ndarray | None = None if task is None else read_only(self.task_space.validate(task))
         self.max_cycles = max_cycles
         self.terminate_on_fall = check_bool("terminate_on_fall", terminate_on_fall)
@@ -171,18 +188,36 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
         x0 = p.terrain_step * self.body_startpad / 2
         y = p.terrain_height + body.spawn_height / p.scale
         xs = [x0 + WALKER_SEPARATION * i * p.terrain_step for i in range(self.n_walkers)]
-        self.walkers = [Walker(world, body, p, x, y, float(rng.uniform(-p.initial_random, p.initial_random)), index=i,
-                               hull_mask=GROUND | PACKAGE) for i, x in enumerate(xs)]
+        self.walkers = [
+            Walker(
+                world,
+                body,
+                p,
+                x,
+                y,
+                float(rng.uniform(-p.initial_random, p.initial_random)),
+                index=i,
+                hull_mask=GROUND | PACKAGE,
+            )
+            for i, x in enumerate(xs)
+        ]
         half = self.package_length / 2
         carrier = body.part(body.reference)  # the package rests on the reference parts (their hulls)
         carrier_x, carrier_y = carrier.position[0] / p.scale, carrier.position[1] / p.scale
         self.package = world.CreateDynamicBody(
             position=(float(np.mean(xs)) + carrier_x, y + carrier_y + carrier.top / p.scale + 0.2),
-            fixtures=fixtureDef(shape=polygonShape(vertices=[(-half, 5 / p.scale), (half, 5 / p.scale),
-                                                             (half, -5 / p.scale), (-half, -5 / p.scale)]),
-                                density=1.0, friction=0.5, categoryBits=PACKAGE, maskBits=GROUND | WALKER,
-                                restitution=0.0),
-            userData=("package",))
+            fixtures=fixtureDef(
+                shape=polygonShape(
+                    vertices=[(-half, 5 / p.scale), (half, 5 / p.scale), (half, -5 / p.scale), (-half, -5 / p.scale)]
+                ),
+                density=1.0,
+                friction=0.5,
+                categoryBits=PACKAGE,
+                maskBits=GROUND | WALKER,
+                restitution=0.0,
+            ),
+            userData=("package",),
+        )
         self._contacts = ContactTracker(self.walkers)
         world.contactListener = self._contacts
 
@@ -263,8 +298,15 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
             self._renderer = WalkerRenderer(self.physics, self.render_mode, self.metadata["render_fps"])
         p = self.physics
         camera_x = float(self.walkers[0].hull.position[0]) - p.viewport_w / p.scale / 8
-        return self._renderer.draw(self.obstacles, self.layout.ground_y, self.finish_x, self.walkers,
-                                   self._lidar_fractions, camera_x, [(self.package, *PACKAGE_COLORS)])
+        return self._renderer.draw(
+            self.obstacles,
+            self.layout.ground_y,
+            self.finish_x,
+            self.walkers,
+            self._lidar_fractions,
+            camera_x,
+            [(self.package, *PACKAGE_COLORS)],
+        )
 
     def state(self) -> np.ndarray:
         if self.world is None:
@@ -277,4 +319,3 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
             self._renderer = None
         self.world, self.walkers, self.package, self._contacts = None, [], None, None  # no body outlives its world
         self.agents = []
-

@@ -39,8 +39,16 @@ class ParallelTeacherWrapper(TeacherWrapperAttributes, BaseParallelWrapper):
         (2,)
     """
 
-    def __init__(self, env: Any, teacher: Any, *, aggregate: str | Callable[[np.ndarray], float] = "mean",
-                 reseed_teacher: bool | None = None, seed: int | None = None, **teacher_options: Any) -> None:
+    def __init__(
+        self,
+        env: Any,
+        teacher: Any,
+        *,
+        aggregate: str | Callable[[np.ndarray], float] = "mean",
+        reseed_teacher: bool | None = None,
+        seed: int | None = None,
+        **teacher_options: Any,
+    ) -> None:
         super().__init__(env)
         if isinstance(aggregate, str):
             if aggregate not in AGGREGATES:
@@ -49,8 +57,9 @@ class ParallelTeacherWrapper(TeacherWrapperAttributes, BaseParallelWrapper):
         elif not callable(aggregate):
             raise TypeError(f"aggregate must be one of {sorted(AGGREGATES)} or a callable; got {aggregate!r}")
         self.aggregate = aggregate
-        self._episodes = EpisodeReporter(env.unwrapped, teacher, reseed_teacher=reseed_teacher, seed=seed,
-                                         options=teacher_options)
+        self._episodes = EpisodeReporter(
+            env.unwrapped, teacher, reseed_teacher=reseed_teacher, seed=seed, options=teacher_options
+        )
         self._returns: dict[str, float] = {}
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):

@@ -79,8 +79,14 @@ class TeacherServer:
     accept loop outlives every error (e.g. running out of file descriptors).
     """
 
-    def __init__(self, teacher: Any, host: str = "127.0.0.1", port: int = 0, timeout: float = DEFAULT_TIMEOUT,
-                 max_clients: int = MAX_CLIENTS) -> None:
+    def __init__(
+        self,
+        teacher: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_clients: int = MAX_CLIENTS,
+    ) -> None:
         from curriculum_gym.teachers.base import Teacher, check_int
 
         if not isinstance(teacher, Teacher):
@@ -199,8 +205,10 @@ class TeacherServer:
                 return {"ok": True}
             if op == "hello":
                 return {"ok": True, "client": client, "teacher": self.teacher.name}
-            raise ValueError(f"unknown request {op!r}; allowed: 'sample', 'update', 'metrics', 'return_range', "
-                             "'set_return_range', 'hello'")
+            raise ValueError(
+                f"unknown request {op!r}; allowed: 'sample', 'update', 'metrics', 'return_range', "
+                "'set_return_range', 'hello'"
+            )
         except Exception as exc:  # a bad request never kills the connection or the server
             return {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:500]}"}
 
@@ -282,8 +290,14 @@ class TeacherHandle:
         1
     """
 
-    def __init__(self, address: tuple[str, int], authkey: bytes, task_space: TaskSpace, timeout: float,
-                 _server: TeacherServer | None = None) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        authkey: bytes,
+        task_space: TaskSpace,
+        timeout: float,
+        _server: TeacherServer | None = None,
+    ) -> None:
         self.address = tuple(address)
         self.authkey = authkey
         self.task_space = task_space
@@ -295,11 +309,17 @@ class TeacherHandle:
 
     # pickling: address, key and task space travel; the connection and server stay here
     def __getstate__(self) -> dict[str, Any]:
-        return {"address": self.address, "authkey": self.authkey, "task_space": self.task_space.state_dict(),
-                "timeout": self.timeout}
+        return {
+            "address": self.address,
+            "authkey": self.authkey,
+            "task_space": self.task_space.state_dict(),
+            "timeout": self.timeout,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["address"], state["authkey"], TaskSpace.from_state_dict(state["task_space"]), state["timeout"])
+        self.__init__(
+            state["address"], state["authkey"], TaskSpace.from_state_dict(state["task_space"]), state["timeout"]
+        )
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return _handle_from_state, (self.__getstate__(),)
@@ -326,13 +346,16 @@ class TeacherHandle:
                 answer = json.loads(self._conn.recv_bytes().decode("utf-8")) if answered else None
             except (EOFError, OSError) as exc:
                 self._conn = None
-                raise RuntimeError(f"lost the connection to the teacher server at {self.address}: "
-                                   f"{type(exc).__name__}: {exc}") from None
+                raise RuntimeError(
+                    f"lost the connection to the teacher server at {self.address}: {type(exc).__name__}: {exc}"
+                ) from None
             if answer is None:  # a late answer would desynchronise this connection: drop it
                 self._conn.close()
                 self._conn = None
-                raise TimeoutError(f"the teacher server at {self.address} did not answer within {self.timeout} s; "
-                                   f"the {message.get('op')!r} request may still have been applied")
+                raise TimeoutError(
+                    f"the teacher server at {self.address} did not answer within {self.timeout} s; "
+                    f"the {message.get('op')!r} request may still have been applied"
+                )
         if not answer.get("ok"):
             raise ValueError(f"the teacher server refused the request: {answer.get('error')}")
         return answer
@@ -344,8 +367,9 @@ class TeacherHandle:
         try:
             sock = socket.create_connection(self.address, timeout=self.timeout)
         except TimeoutError:
-            raise TimeoutError(f"the teacher server at {self.address} did not accept a connection "
-                               f"within {self.timeout} s") from None
+            raise TimeoutError(
+                f"the teacher server at {self.address} did not accept a connection within {self.timeout} s"
+            ) from None
         except OSError as exc:
             raise RuntimeError(
                 f"cannot reach the teacher server at {self.address} ({type(exc).__name__}: {exc}). Is the process "
@@ -365,12 +389,15 @@ class TeacherHandle:
             deliver_challenge(conn, self.authkey)
         except BlockingIOError:
             conn.close()
-            raise TimeoutError(f"the teacher server at {self.address} did not complete the handshake "
-                               f"within {min(self.timeout, HANDSHAKE_TIMEOUT)} s") from None
+            raise TimeoutError(
+                f"the teacher server at {self.address} did not complete the handshake "
+                f"within {min(self.timeout, HANDSHAKE_TIMEOUT)} s"
+            ) from None
         except (OSError, EOFError, AuthenticationError) as exc:
             conn.close()
-            raise RuntimeError(f"the teacher server at {self.address} refused this handle "
-                               f"({type(exc).__name__}: {exc})") from None
+            raise RuntimeError(
+                f"the teacher server at {self.address} refused this handle ({type(exc).__name__}: {exc})"
+            ) from None
         self._conn = conn
 
     # ----------------------------------------------------------- teacher API
@@ -457,8 +484,15 @@ def _handle_from_state(state: dict[str, Any]) -> TeacherHandle:
     return handle
 
 
-def serve(teacher: Any, backend: str = "local", *, host: str = "127.0.0.1", port: int = 0,
-          timeout: float = DEFAULT_TIMEOUT, max_clients: int = MAX_CLIENTS) -> Any:
+def serve(
+    teacher: Any,
+    backend: str = "local",
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_clients: int = MAX_CLIENTS,
+) -> Any:
     """Share ``teacher`` with other processes; returns a picklable handle.
 
     ``backend="local"`` (default): a server thread in this process, reached over an

@@ -17,9 +17,7 @@ from curriculum_gym.teachers.oracle import Oracle
 from curriculum_gym.teachers.random import RandomTeacher
 from curriculum_gym.teachers.riac import RIAC
 
-TEACHERS: dict[str, type[Teacher]] = {
-    cls.name: cls for cls in (RandomTeacher, ALPGMM, RIAC, CovarGMM, ADR, Oracle)
-}
+TEACHERS: dict[str, type[Teacher]] = {cls.name: cls for cls in (RandomTeacher, ALPGMM, RIAC, CovarGMM, ADR, Oracle)}
 
 
 def make_teacher(
@@ -42,7 +40,9 @@ def make_teacher(
     if not isinstance(name, str) or name not in TEACHERS:
         raise ValueError(f"unknown teacher {name!r}; allowed teachers: {sorted(TEACHERS)}")
     cls = TEACHERS[name]
-    cls.check_option_names(options)  # here, so that a TypeError from the constructor is the teacher's own (a wrong type)
+    cls.check_option_names(
+        options
+    )  # here, so that a TypeError from the constructor is the teacher's own (a wrong type)
     return cls(task_space, seed=seed, return_range=return_range, **options)
 
 

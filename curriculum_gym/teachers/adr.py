@@ -63,15 +63,27 @@ class ADR(Teacher):
         queue_length: int = 10,
     ) -> None:
         super().__init__(task_space, seed, return_range)
-        missing = [n for n, v in (("initial_task", initial_task), ("step_size", step_size),
-                                  ("expand_threshold", expand_threshold), ("shrink_threshold", shrink_threshold)) if v is None]
+        missing = [
+            n
+            for n, v in (
+                ("initial_task", initial_task),
+                ("step_size", step_size),
+                ("expand_threshold", expand_threshold),
+                ("shrink_threshold", shrink_threshold),
+            )
+            if v is None
+        ]
         if missing:
-            raise ValueError(f"the ADR teacher needs expert knowledge: give {missing} (an easy initial task, "
-                             "the step by which bounds move, and the return thresholds to expand and shrink)")
+            raise ValueError(
+                f"the ADR teacher needs expert knowledge: give {missing} (an easy initial task, "
+                "the step by which bounds move, and the return thresholds to expand and shrink)"
+            )
         self._set_params(locals())
         if self.shrink_threshold > self.expand_threshold:
-            raise ValueError(f"need shrink_threshold <= expand_threshold; got shrink_threshold={self.shrink_threshold:g}, "
-                             f"expand_threshold={self.expand_threshold:g}")
+            raise ValueError(
+                f"need shrink_threshold <= expand_threshold; got shrink_threshold={self.shrink_threshold:g}, "
+                f"expand_threshold={self.expand_threshold:g}"
+            )
         self.low_ = np.array(self.initial_task)
         self.high_ = np.array(self.initial_task)
         d = task_space.dim
@@ -117,12 +129,18 @@ class ADR(Teacher):
 
     def _metrics(self) -> dict[str, float]:
         m = super()._metrics()
-        m["box_volume_fraction"] = float(np.prod(self.task_space.normalize(self.high_) - self.task_space.normalize(self.low_)))
+        m["box_volume_fraction"] = float(
+            np.prod(self.task_space.normalize(self.high_) - self.task_space.normalize(self.low_))
+        )
         return m
 
     def _get_state(self) -> dict[str, Any]:
-        return {"low": self.low_.copy(), "high": self.high_.copy(),
-                "low_queues": [list(q) for q in self.low_queues_], "high_queues": [list(q) for q in self.high_queues_]}
+        return {
+            "low": self.low_.copy(),
+            "high": self.high_.copy(),
+            "low_queues": [list(q) for q in self.low_queues_],
+            "high_queues": [list(q) for q in self.high_queues_],
+        }
 
     def _set_state(self, state: dict[str, Any]) -> None:
         """The box, checked: finite, ``space.low <= low <= high <= space.high``; one queue per
@@ -132,17 +150,23 @@ class ADR(Teacher):
         low = state_array(state["low"], "adr low", (d,))
         high = state_array(state["high"], "adr high", (d,))
         if np.any(low > high) or np.any(low < space.low) or np.any(high > space.high):
-            raise ValueError(f"adr box [{low.tolist()}, {high.tolist()}] must have low <= high within the task "
-                             f"space bounds {space.bounds_str()}")
+            raise ValueError(
+                f"adr box [{low.tolist()}, {high.tolist()}] must have low <= high within the task "
+                f"space bounds {space.bounds_str()}"
+            )
         queues, returns = [], raw_return_bounds(self.return_range)
         for edge in ("low_queues", "high_queues"):
             listed = state[edge]
             if not isinstance(listed, list) or len(listed) != d:
                 raise ValueError(f"adr {edge} must be a list of {d} queues; got {short_repr(listed)}")
-            queues.append([state_array(q, f"adr {edge}[{i}]", (None,), *returns).tolist() for i, q in enumerate(listed)])
+            queues.append(
+                [state_array(q, f"adr {edge}[{i}]", (None,), *returns).tolist() for i, q in enumerate(listed)]
+            )
             longest = max(len(q) for q in queues[-1])
             if longest >= self.queue_length:
-                raise ValueError(f"adr {edge} holds a queue of {longest} returns; queues hold fewer than "
-                                 f"queue_length={self.queue_length}")
+                raise ValueError(
+                    f"adr {edge} holds a queue of {longest} returns; queues hold fewer than "
+                    f"queue_length={self.queue_length}"
+                )
         self.low_, self.high_ = low, high
         self.low_queues_, self.high_queues_ = queues

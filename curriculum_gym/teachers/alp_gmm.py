@@ -112,8 +112,9 @@ class ALPGMM(Teacher):
         if self.potential_ks[-1] > self.fit_rate:
             raise ValueError(f"potential_ks must be integers in [1, fit_rate={self.fit_rate}]; got {self.potential_ks}")
         if self.max_history is not None and self.max_history < self.fit_rate:
-            raise ValueError(f"max_history must be an integer >= fit_rate={self.fit_rate} or None; "
-                             f"got {self.max_history}")
+            raise ValueError(
+                f"max_history must be an integer >= fit_rate={self.fit_rate} or None; got {self.max_history}"
+            )
         if gmm_backend == "sklearn":
             require_sklearn()  # imported now, not inside the first fit
 
@@ -122,7 +123,9 @@ class ALPGMM(Teacher):
         self.window_ = np.empty((0, task_space.dim + 1))  # last fit_rate rows of [task, ALP]
         self.alps_: list[float] = []  # per-episode ALP (bounded like the history)
         self.mixture_: Mixture | None = None
-        self.fits_: list[tuple[int, Mixture]] = []  # (episode, mixture) of the fits kept for plots (bounded with max_history)
+        self.fits_: list[
+            tuple[int, Mixture]
+        ] = []  # (episode, mixture) of the fits kept for plots (bounded with max_history)
         self.last_fit_seconds_ = 0.0
         self._worker: FitWorker | None = None
         self._pending_episodes: list[int] = []  # episode of the fit in flight
@@ -218,8 +221,12 @@ class ALPGMM(Teacher):
 
     def _fall_back(self, reason: str) -> None:
         self._fit_here = True
-        warnings.warn(f"{reason}; this teacher now fits its GMMs in its own process "
-                      "(each fit delays the update that asks for it)", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"{reason}; this teacher now fits its GMMs in its own process "
+            "(each fit delays the update that asks for it)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
     def _install(self, episode: int, mixture: Mixture | None) -> None:
         if mixture is not None:
@@ -323,8 +330,9 @@ class ALPGMM(Teacher):
         most ``fit_rate`` rows, ALPs in [0, 1], and valid mixtures (see ``Mixture.from_state_dict``) with
         k in ``potential_ks``, fitted at increasing episodes up to ``n_updates``. Fits older than
         ``fits_`` keeps (a file from before it was bounded) are dropped."""
-        state = state_fields(state, ("history", "window", "alps", "mixture", "fit_episodes", "fits", "last_fit_seconds"),
-                             "alp-gmm state")
+        state = state_fields(
+            state, ("history", "window", "alps", "mixture", "fit_episodes", "fits", "last_fit_seconds"), "alp-gmm state"
+        )
         dim = self.task_space.dim + 1
         low, high = self._column_bounds()
         history = NearestHistory(self.task_space.dim, max_size=self.max_history)

@@ -76,8 +76,11 @@ class Teacher(ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "option_names" not in cls.__dict__:  # derived from the signature, unless a class lists them itself
-            cls.option_names = tuple(name for name in cls._keyword_options()
-                                     if name in cls._parameter_constraints and name not in cls._not_saved)
+            cls.option_names = tuple(
+                name
+                for name in cls._keyword_options()
+                if name in cls._parameter_constraints and name not in cls._not_saved
+            )
 
     @classmethod
     def _keyword_options(cls) -> tuple[str, ...]:
@@ -110,8 +113,10 @@ class Teacher(ABC):
         """
         declared, options = set(self._parameter_constraints), set(self._keyword_options())
         if declared != options:  # a programming error in the subclass, not the caller's
-            raise TypeError(f"{type(self).__name__}._parameter_constraints must declare exactly the constructor's "
-                            f"keyword-only options {sorted(options)}; it declares {sorted(declared)}")
+            raise TypeError(
+                f"{type(self).__name__}._parameter_constraints must declare exactly the constructor's "
+                f"keyword-only options {sorted(options)}; it declares {sorted(declared)}"
+            )
         checked = check_params(self._parameter_constraints, values, self.task_space)
         for name, value in checked.items():
             setattr(self, name, value)
@@ -180,8 +185,10 @@ class Teacher(ABC):
             return
         with self._lock:
             if self.return_range is not None and self.return_range != checked:
-                raise ValueError(f"this {self.name} teacher already has return_range={self.return_range}; it cannot "
-                                 f"change to {checked} (returns were normalised with it)")
+                raise ValueError(
+                    f"this {self.name} teacher already has return_range={self.return_range}; it cannot "
+                    f"change to {checked} (returns were normalised with it)"
+                )
             self.return_range = checked
 
     def normalize_return(self, episode_return: float) -> float:
@@ -283,15 +290,19 @@ class Teacher(ABC):
         own = self.get_options()
         unknown = sorted(set(options) - set(own))
         if unknown:
-            raise ValueError(f"state has options {short_repr(unknown)} that a {self.name} teacher does not take; "
-                             f"its options: {list(own)}")
+            raise ValueError(
+                f"state has options {short_repr(unknown)} that a {self.name} teacher does not take; "
+                f"its options: {list(own)}"
+            )
         for name, value in own.items():
             if name not in options:
                 raise ValueError(f"state lacks the option {name!r}")
             if not _same_value(options[name], value):
-                raise ValueError(f"state was saved by a teacher with {name}={short_repr(options[name])}, but this "
-                                 f"teacher has {name}={value!r}; load it into a teacher built with the same options "
-                                 "(cg.load_teacher builds one from the file)")
+                raise ValueError(
+                    f"state was saved by a teacher with {name}={short_repr(options[name])}, but this "
+                    f"teacher has {name}={value!r}; load it into a teacher built with the same options "
+                    "(cg.load_teacher builds one from the file)"
+                )
         if return_range is None:
             return self.return_range
         try:
@@ -299,8 +310,10 @@ class Teacher(ABC):
         except (TypeError, ValueError) as exc:
             raise ValueError(str(exc)) from None
         if self.return_range is not None and saved != self.return_range:
-            raise ValueError(f"state was saved by a teacher with return_range={short_repr(return_range)}, but this "
-                             f"teacher has return_range={list(self.return_range)}")
+            raise ValueError(
+                f"state was saved by a teacher with return_range={short_repr(return_range)}, but this "
+                f"teacher has return_range={list(self.return_range)}"
+            )
         return saved
 
     @classmethod
@@ -326,7 +339,9 @@ class Teacher(ABC):
         name, options = fields["teacher"], fields["options"]
         teacher_cls = TEACHERS.get(name) if isinstance(name, str) else None
         if teacher_cls is None:
-            raise ValueError(f"the state names an unknown teacher {short_repr(name)}; known teachers: {sorted(TEACHERS)}")
+            raise ValueError(
+                f"the state names an unknown teacher {short_repr(name)}; known teachers: {sorted(TEACHERS)}"
+            )
         if cls is not Teacher and not issubclass(teacher_cls, cls):
             raise ValueError(f"the state is for a {name} teacher ({teacher_cls.__name__}), not a {cls.__name__}")
         if not isinstance(fields["task_space"], dict) or not isinstance(options, dict):
@@ -388,8 +403,10 @@ class Teacher(ABC):
 
     def _refuse_in_copy(self, what: str) -> None:
         if self._owner_pid != os.getpid():
-            raise RuntimeError(f"{what} is only available in the process that owns this teacher "
-                               f"(pid {self._owner_pid}); this is a copy forwarding to it")
+            raise RuntimeError(
+                f"{what} is only available in the process that owns this teacher "
+                f"(pid {self._owner_pid}); this is a copy forwarding to it"
+            )
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickled, a teacher travels as a handle to itself: the copy and the original stay one curriculum."""
@@ -455,8 +472,10 @@ def check_return_range(return_range: Any) -> tuple[float, float] | None:
             raise TypeError
         n = len(return_range)
     except TypeError:
-        raise TypeError(f"return_range must be a (low, high) pair of numbers or None; got "
-                        f"{type(return_range).__name__} {short_repr(return_range)}") from None
+        raise TypeError(
+            f"return_range must be a (low, high) pair of numbers or None; got "
+            f"{type(return_range).__name__} {short_repr(return_range)}"
+        ) from None
     if n != 2:
         raise ValueError(f"return_range must be a (low, high) pair of numbers or None; got {short_repr(return_range)}")
     lo, hi = (check_real(f"return_range[{i}]", v) for i, v in enumerate(return_range))
@@ -587,8 +606,9 @@ def state_float(value: Any, what: str, low: float = -math.inf, high: float = mat
         raise ValueError(str(exc)) from None
 
 
-def state_array(value: Any, what: str, shape: tuple[int | None, ...],
-                low: Any = -math.inf, high: Any = math.inf) -> np.ndarray:
+def state_array(
+    value: Any, what: str, shape: tuple[int | None, ...], low: Any = -math.inf, high: Any = math.inf
+) -> np.ndarray:
     """A new float64 array of ``shape`` (None: any length on that axis), finite, in [low, high].
 
     ``value`` is an ndarray (from a checkpoint) or a list of numbers (a hand-made state);

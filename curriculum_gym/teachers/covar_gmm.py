@@ -102,7 +102,7 @@ class CovarGMM(Teacher):
         if state["mixture"] is not None:
             mixture = Mixture.from_state_dict(state["mixture"], dim=dim, what="covar-gmm mixture", low=low, high=high)
             if mixture.n_components not in self.potential_ks:
-                raise ValueError(f"covar-gmm mixture has {mixture.n_components} components; "
-                                 f"potential_ks={self.potential_ks}")
+                raise ValueError(
+                    f"covar-gmm mixture has {mixture.n_components} components; potential_ks={self.potential_ks}"
+                )
         self.window_, self.mixture_ = window, mixture
-

@@ -110,11 +110,14 @@ class FitWorker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
         self._proc = subprocess.Popen(
             [sys.executable, "-W", "ignore", "-m", "curriculum_gym.teachers.fit_worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
         )
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
-        self._reader = threading.Thread(target=_pump, args=(self._proc.stdout, self._inbox),
-                                        name=f"fit-worker-{self._proc.pid}-reader", daemon=True)
+        self._reader = threading.Thread(
+            target=_pump, args=(self._proc.stdout, self._inbox), name=f"fit-worker-{self._proc.pid}-reader", daemon=True
+        )
         self._reader.start()
         self._owner_pid = os.getpid()
         self._finalizer = weakref.finalize(self, _stop, self._proc, self._owner_pid)

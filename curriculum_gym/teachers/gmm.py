@@ -40,8 +40,14 @@ class Mixture:
         return {"weights": self.weights, "means": self.means, "covariances": self.covariances}
 
     @classmethod
-    def from_state_dict(cls, d: Any, dim: int | None = None, what: str = "mixture",
-                        low: np.ndarray | None = None, high: np.ndarray | None = None) -> Mixture:
+    def from_state_dict(
+        cls,
+        d: Any,
+        dim: int | None = None,
+        what: str = "mixture",
+        low: np.ndarray | None = None,
+        high: np.ndarray | None = None,
+    ) -> Mixture:
         """A mixture from :meth:`state_dict`, checked: ``ValueError`` unless it is one a fit could give.
 
         At least one component; finite weights >= 0 summing to 1; finite means of dimension
@@ -185,7 +191,9 @@ class _Layout:
         return padded.argmin(2)
 
 
-def _kmeans_responsibilities(data: np.ndarray, layout: _Layout, rng: np.random.Generator, max_iter: int = 300) -> np.ndarray:
+def _kmeans_responsibilities(
+    data: np.ndarray, layout: _Layout, rng: np.random.Generator, max_iter: int = 300
+) -> np.ndarray:
     """Hard k-means assignments for every candidate at once, as one-hot responsibilities (N, C)."""
     centres = np.concatenate([_kmeans_pp(data, int(k), rng) for k in layout.ks])  # (C, D)
     sq_norms = (data * data).sum(1)[:, None]
@@ -277,8 +285,10 @@ def require_sklearn() -> None:
     try:
         import sklearn.mixture  # noqa: F401
     except ImportError:
-        raise ImportError('gmm_backend="sklearn" needs scikit-learn: pip install "curriculum-gym[sklearn]" '
-                          '(the default gmm_backend="numpy" needs nothing more)') from None
+        raise ImportError(
+            'gmm_backend="sklearn" needs scikit-learn: pip install "curriculum-gym[sklearn]" '
+            '(the default gmm_backend="numpy" needs nothing more)'
+        ) from None
 
 
 def _fit_sklearn(data, ks, seed, criterion, max_iter, tol, reg_covar) -> list[tuple[int, Mixture | None, float]]:
@@ -290,7 +300,9 @@ def _fit_sklearn(data, ks, seed, criterion, max_iter, tol, reg_covar) -> list[tu
 
     out = []
     for k in ks:
-        gmm = GaussianMixture(k, covariance_type="full", n_init=1, random_state=seed, max_iter=max_iter, tol=tol, reg_covar=reg_covar)
+        gmm = GaussianMixture(
+            k, covariance_type="full", n_init=1, random_state=seed, max_iter=max_iter, tol=tol, reg_covar=reg_covar
+        )
         with warnings.catch_warnings(), np.errstate(under="ignore"):
             warnings.simplefilter("ignore", ConvergenceWarning)
             try:

@@ -75,8 +75,14 @@ class NearestHistory:
     def state_dict(self) -> dict[str, Any]:
         return {"tasks": self.tasks.copy(), "returns": self.returns.copy(), "tree_rows": self._tree_rows}
 
-    def load_state_dict(self, state: dict[str, Any], task_low: float = -np.inf, task_high: float = np.inf,
-                        return_low: float = -np.inf, return_high: float = np.inf) -> None:
+    def load_state_dict(
+        self,
+        state: dict[str, Any],
+        task_low: float = -np.inf,
+        task_high: float = np.inf,
+        return_low: float = -np.inf,
+        return_high: float = np.inf,
+    ) -> None:
         """Restore :meth:`state_dict`, checked (``ValueError``): finite tasks (n, dim) and returns (n,)
         within the given bounds, ``0 <= tree_rows <= n``, at most ``max_size + buffer_size`` rows."""
         state = state_fields(state, ("tasks", "returns", "tree_rows"), "history")
@@ -85,11 +91,15 @@ class NearestHistory:
         returns = state_array(state["returns"], "history returns", (n,), return_low, return_high)
         tree_rows = state_count(state["tree_rows"], "history tree_rows", high=n)
         if self.max_size is not None and n > self.max_size + self.buffer_size:
-            raise ValueError(f"history holds {n} episodes; with max_size={self.max_size} it holds at most "
-                             f"{self.max_size + self.buffer_size}")
+            raise ValueError(
+                f"history holds {n} episodes; with max_size={self.max_size} it holds at most "
+                f"{self.max_size + self.buffer_size}"
+            )
         cap = max(64, n)
         self._tasks = np.empty((cap, self.dim))
         self._returns = np.empty(cap)
         self._tasks[:n], self._returns[:n] = tasks, returns
         self._n, self._tree_rows = n, tree_rows
-        self._tree = cKDTree(tasks[:tree_rows].copy(), balanced_tree=False, compact_nodes=False) if tree_rows > 0 else None
+        self._tree = (
+            cKDTree(tasks[:tree_rows].copy(), balanced_tree=False, compact_nodes=False) if tree_rows > 0 else None
+        )

@@ -64,8 +64,10 @@ class Oracle(Teacher):
             start = STUMP_TRACKS_DEFAULTS["start"] if start is None else start
             step = STUMP_TRACKS_DEFAULTS["step"] if step is None else step
         if start is None or step is None:
-            raise ValueError("the oracle teacher needs expert knowledge: give start (the easy corner) and step "
-                             f"(the move towards harder tasks, one number per parameter of {list(task_space.names)})")
+            raise ValueError(
+                "the oracle teacher needs expert knowledge: give start (the easy corner) and step "
+                f"(the move towards harder tasks, one number per parameter of {list(task_space.names)})"
+            )
         self._set_params(locals())
         self.window_low_, self.window_high_ = self._window_at(np.array(self.start))
         self.n_moves_ = 0
@@ -91,7 +93,9 @@ class Oracle(Teacher):
             if np.mean(self.returns_) > self.threshold:
                 self.n_moves_ += 1
                 corner = np.array(self.start) + self.n_moves_ * np.array(self.step)
-                self.window_low_, self.window_high_ = self._window_at(np.clip(corner, self.task_space.low, self.task_space.high))
+                self.window_low_, self.window_high_ = self._window_at(
+                    np.clip(corner, self.task_space.low, self.task_space.high)
+                )
             self.returns_ = []
 
     def _metrics(self) -> dict[str, float]:
@@ -100,8 +104,12 @@ class Oracle(Teacher):
         return m
 
     def _get_state(self) -> dict[str, Any]:
-        return {"window_low": self.window_low_.copy(), "window_high": self.window_high_.copy(),
-                "returns": list(self.returns_), "n_moves": self.n_moves_}
+        return {
+            "window_low": self.window_low_.copy(),
+            "window_high": self.window_high_.copy(),
+            "returns": list(self.returns_),
+            "n_moves": self.n_moves_,
+        }
 
     def _set_state(self, state: dict[str, Any]) -> None:
         """The window, checked: finite, low <= high, inside the bounds (to rounding); fewer than
@@ -112,12 +120,13 @@ class Oracle(Teacher):
         high = state_array(state["window_high"], "oracle window_high", (d,))
         slack = 1e-9 * np.maximum(space.width, 1.0)  # _window_at shifts the window back inside, with rounding
         if np.any(low > high) or np.any(low < space.low - slack) or np.any(high > space.high + slack):
-            raise ValueError(f"oracle window [{low.tolist()}, {high.tolist()}] must have low <= high within the "
-                             f"task space bounds {space.bounds_str()}")
+            raise ValueError(
+                f"oracle window [{low.tolist()}, {high.tolist()}] must have low <= high within the "
+                f"task space bounds {space.bounds_str()}"
+            )
         returns = state_array(state["returns"], "oracle returns", (None,), *raw_return_bounds(self.return_range))
         if len(returns) >= self.update_every:
             raise ValueError(f"oracle holds {len(returns)} returns; fewer than update_every={self.update_every} wait")
         self.window_low_, self.window_high_ = low, high
         self.returns_ = returns.tolist()
         self.n_moves_ = state_count(state["n_moves"], "oracle n_moves")
-

@@ -107,8 +107,9 @@ class Interval(Constraint):
             try:
                 v = float(value)
             except OverflowError:
-                raise ValueError(f"{name} must be {self.describe()}; got a number too large for a 64-bit float: "
-                                 f"{_short(value)}") from None
+                raise ValueError(
+                    f"{name} must be {self.describe()}; got a number too large for a 64-bit float: {_short(value)}"
+                ) from None
             if not math.isfinite(v):
                 raise self.value_error(name, v)
         low_ok = self.low is None or (v >= self.low if self.closed in ("both", "left") else v > self.low)

@@ -89,8 +89,10 @@ class RIAC(Teacher):
         if self.min_region_size is None:
             self.min_region_size = max(1, self.max_region_size // 20)
         if self.min_region_size > self.max_region_size // 2:
-            raise ValueError(f"min_region_size must be an integer in [1, max_region_size // 2 = "
-                             f"{self.max_region_size // 2}]; got {self.min_region_size}")
+            raise ValueError(
+                f"min_region_size must be an integer in [1, max_region_size // 2 = "
+                f"{self.max_region_size // 2}]; got {self.min_region_size}"
+            )
         d = task_space.dim
         self.regions_: list[Region] = [Region(np.zeros(d), np.ones(d))]
 
@@ -117,7 +119,7 @@ class RIAC(Teacher):
         n = len(returns)
         if n <= 2:
             return 0.0
-        window = list(returns)[-min(n, self.max_region_size):]
+        window = list(returns)[-min(n, self.max_region_size) :]
         half = len(window) // 2
         older, newer = np.mean(window[:-half]), np.mean(window[-half:])
         return abs(float(older - newer))
@@ -223,32 +225,39 @@ class RIAC(Teacher):
                 raise ValueError(f"{what} has low > high")
             returns = state_array(r["returns"], f"{what} returns", (None,), 0.0, 1.0)
             if len(returns) > self.max_region_size + 1:
-                raise ValueError(f"{what} holds {len(returns)} pairs; at most max_region_size + 1 = "
-                                 f"{self.max_region_size + 1}")
+                raise ValueError(
+                    f"{what} holds {len(returns)} pairs; at most max_region_size + 1 = {self.max_region_size + 1}"
+                )
             tasks = state_array(r["tasks"], f"{what} tasks", (len(returns), d), 0.0, 1.0)
             alp = state_float(r["alp"], f"{what} alp", 0.0, 1.0)
             split_at = state_float(r["split_at"], f"{what} split_at")
             split_dim, children = r["split_dim"], r["children"]
             if children is None:
                 if isinstance(split_dim, bool) or not isinstance(split_dim, (int, np.integer)) or split_dim != -1:
-                    raise ValueError(f"{what} is a leaf (no children), so its split_dim must be -1; "
-                                     f"got {short_repr(split_dim)}")
+                    raise ValueError(
+                        f"{what} is a leaf (no children), so its split_dim must be -1; got {short_repr(split_dim)}"
+                    )
                 split_dim = -1
             else:
                 if not isinstance(children, list) or len(children) != 2:
-                    raise ValueError(f"{what} children must be None or a pair of region indices; got {short_repr(children)}")
+                    raise ValueError(
+                        f"{what} children must be None or a pair of region indices; got {short_repr(children)}"
+                    )
                 children = tuple(state_count(c, f"{what} child index", high=n - 1) for c in children)
                 if children[0] == children[1] or min(children) <= i:
-                    raise ValueError(f"{what} has children {children}; children are two different regions "
-                                     "listed after their parent")
+                    raise ValueError(
+                        f"{what} has children {children}; children are two different regions listed after their parent"
+                    )
                 for c in children:
                     if c in parent_of:
                         raise ValueError(f"region {c} is a child of both region {parent_of[c]} and {what}")
                     parent_of[c] = i
                 split_dim = state_count(split_dim, f"{what} split_dim", high=d - 1)
                 if not low[split_dim] <= split_at <= high[split_dim]:
-                    raise ValueError(f"{what} splits dimension {split_dim} at {split_at}, outside its box "
-                                     f"[{low[split_dim]}, {high[split_dim]}]")
+                    raise ValueError(
+                        f"{what} splits dimension {split_dim} at {split_at}, outside its box "
+                        f"[{low[split_dim]}, {high[split_dim]}]"
+                    )
             regions.append(Region(low, high, deque(tasks), deque(returns.tolist()), alp, split_dim, split_at, children))
         orphans = [j for j in range(1, n) if j not in parent_of]
         if orphans:
@@ -259,9 +268,14 @@ class RIAC(Teacher):
             if r.children is not None:
                 first, second = regions[r.children[0]], regions[r.children[1]]
                 cut = np.arange(d) == r.split_dim
-                if not (np.array_equal(first.low, r.low) and np.array_equal(first.high, np.where(cut, r.split_at, r.high))
-                        and np.array_equal(second.low, np.where(cut, r.split_at, r.low))
-                        and np.array_equal(second.high, r.high)):
-                    raise ValueError(f"the boxes of region {i}'s children are not its box split at {r.split_at} "
-                                     f"along dimension {r.split_dim}")
+                if not (
+                    np.array_equal(first.low, r.low)
+                    and np.array_equal(first.high, np.where(cut, r.split_at, r.high))
+                    and np.array_equal(second.low, np.where(cut, r.split_at, r.low))
+                    and np.array_equal(second.high, r.high)
+                ):
+                    raise ValueError(
+                        f"the boxes of region {i}'s children are not its box split at {r.split_at} "
+                        f"along dimension {r.split_dim}"
+                    )
         self.regions_ = regions

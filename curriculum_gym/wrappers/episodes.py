@@ -44,7 +44,9 @@ def build_named_teacher(unwrapped: Any, name: str, seed: int | None, options: di
     return make_teacher(name, task_space, seed=seed, return_range=getattr(unwrapped, "return_range", None), **options)
 
 
-def resolve_teacher(unwrapped: Any, teacher: Any, seed: int | None, options: dict[str, Any]) -> tuple[Any, TaskSpace, bool]:
+def resolve_teacher(
+    unwrapped: Any, teacher: Any, seed: int | None, options: dict[str, Any]
+) -> tuple[Any, TaskSpace, bool]:
     """The teacher a wrapper will use, the env's task space, and whether the wrapper built the teacher.
 
     ``teacher`` is a Teacher, a name for :func:`make_teacher` (then ``seed`` and
@@ -57,7 +59,9 @@ def resolve_teacher(unwrapped: Any, teacher: Any, seed: int | None, options: dic
     if built:
         teacher = build_named_teacher(unwrapped, teacher, seed, options)
     elif options or seed is not None:
-        raise ValueError("seed and teacher options are only used with a teacher name, e.g. TeacherWrapper(env, 'alp-gmm', seed=0)")
+        raise ValueError(
+            "seed and teacher options are only used with a teacher name, e.g. TeacherWrapper(env, 'alp-gmm', seed=0)"
+        )
     if not (callable(getattr(teacher, "sample", None)) and callable(getattr(teacher, "update", None))):
         raise TypeError(f"teacher must be a Teacher, a teacher name or have sample() and update(); got {teacher!r}")
     teacher_space = getattr(teacher, "task_space", None)
@@ -161,8 +165,15 @@ class EpisodeReporter:
             teacher built here from a name.
     """
 
-    def __init__(self, unwrapped: Any, teacher: Any, *, reseed_teacher: bool | None = None,
-                 seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        unwrapped: Any,
+        teacher: Any,
+        *,
+        reseed_teacher: bool | None = None,
+        seed: int | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
         self.teacher, self.task_space, built = resolve_teacher(unwrapped, teacher, seed, options or {})
         if reseed_teacher is not None and not isinstance(reseed_teacher, bool):
             raise TypeError(f"reseed_teacher must be a bool or None; got {reseed_teacher!r}")

@@ -21,8 +21,14 @@ from curriculum_gym.wrappers.episodes import (
 from curriculum_gym.wrappers.task_observation import TaskObservation
 
 # CurriculumWarning and the teacher helpers live in wrappers.episodes; importable from here as before
-__all__ = ["CurriculumWarning", "TeacherWrapper", "build_named_teacher", "in_worker_process", "outer_time_limits",
-           "resolve_teacher"]
+__all__ = [
+    "CurriculumWarning",
+    "TeacherWrapper",
+    "build_named_teacher",
+    "in_worker_process",
+    "outer_time_limits",
+    "resolve_teacher",
+]
 
 
 def outer_time_limits(wrapper: Any, frame: Any) -> list[TimeLimit]:
@@ -133,8 +139,9 @@ class TeacherWrapper(TeacherWrapperAttributes, gym.Wrapper):
         if self.task_in_obs:
             env = TaskObservation(env)
         super().__init__(env)
-        self._episodes = EpisodeReporter(env.unwrapped, teacher, reseed_teacher=reseed_teacher, seed=seed,
-                                         options=teacher_options)
+        self._episodes = EpisodeReporter(
+            env.unwrapped, teacher, reseed_teacher=reseed_teacher, seed=seed, options=teacher_options
+        )
         self._return = 0.0
         self._outer_limits: list[TimeLimit] = []
 

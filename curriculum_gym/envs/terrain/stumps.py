@@ -25,8 +25,10 @@ class StumpTracks(TrackGenerator):
     """
 
     name = "stumps"
-    task_limits = {"stump_height": (-MAX_ABS_HEIGHT, MAX_ABS_HEIGHT),
-                   "obstacle_spacing": (-MAX_ABS_SPACING, MAX_ABS_SPACING)}
+    task_limits = {
+        "stump_height": (-MAX_ABS_HEIGHT, MAX_ABS_HEIGHT),
+        "obstacle_spacing": (-MAX_ABS_SPACING, MAX_ABS_SPACING),
+    }
 
     def default_task_space(self) -> TaskSpace:
         return TaskSpace(["stump_height", "obstacle_spacing"], [0.0, 0.0], [3.0, 6.0])
@@ -41,5 +43,6 @@ class StumpTracks(TrackGenerator):
         heights = np.maximum(MIN_HEIGHT, rng.normal(mean_height, HEIGHT_STD, size=len(xs))) * step
         y = layout.ground_y
         return [
-            np.array([(x, y), (x + step, y), (x + step, y + h), (x, y + h)]) for x, h in zip(xs.tolist(), heights.tolist())
+            np.array([(x, y), (x + step, y), (x + step, y + h), (x, y + h)])
+            for x, h in zip(xs.tolist(), heights.tolist())
         ]
