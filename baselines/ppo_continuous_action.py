@@ -56,7 +56,7 @@ class Args:
     env_id: str = "StumpTracks-v0"
     """a curriculum_gym ID"""
     body: str = "default"
-    """walker body: default, short, quadru"""
+    """walker body, a name from cg.BODIES: default, short, quadru, classic_bipedal, small_bipedal, big_quadru, spider, millipede, wheel, chimpanzee"""
     teacher: str = "alp-gmm"
     """alp-gmm, random, riac, covar-gmm, adr, oracle, or none: no teacher, the env draws every episode's task
     uniformly from the task space (domain randomisation), or plays --task"""

@@ -40,7 +40,7 @@ class Args:
     track: str = "stumps"
     """the track type: stumps or hexagons"""
     body: str = "default"
-    """every walker's body: default, short, quadru"""
+    """every walker's body, a name from cg.BODIES that carries the package: default, short, quadru, classic_bipedal, small_bipedal, big_quadru, spider, millipede"""
     teacher: str = "alp-gmm"
     """alp-gmm, random, riac, covar-gmm, adr, oracle, or none: no teacher, the env draws every episode's task
     uniformly from the task space (domain randomisation), or plays --task"""

@@ -247,16 +247,15 @@ def main() -> None:
             run = run_ours if algo.startswith("ours") else run_sb3
             runs.append(run(algo, seed, args.max_minutes, args.target, args.window))
             r = runs[-1]
-            print(
-                f"{algo:9s} seed {seed}: "
-                + (
-                    f"reached at {r['steps']:,} steps, {r['minutes']:.1f} min"
-                    if r["reached"]
-                    else f"not reached in {args.max_minutes:g} min ({r['last_step']:,} steps, "
-                    f"best {args.window}-episode mean {r['best_mean_return']})"
-                ),
-                flush=True,
-            )
+            best = float("nan") if r["best_mean_return"] is None else r["best_mean_return"]
+            if r["reached"]:
+                print(f"{algo:9s} seed {seed}: reached at {r['steps']:,} steps, {r['minutes']:.1f} min", flush=True)
+            else:
+                print(
+                    f"{algo:9s} seed {seed}: not reached in {args.max_minutes:g} min ({r['last_step']:,} steps, "
+                    f"best {args.window}-episode mean {best:.1f})",
+                    flush=True,
+                )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(

@@ -39,7 +39,7 @@ from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 import numpy as np  # noqa: E402
 
 import curriculum_gym as cg  # noqa: E402
-from curriculum_gym.teachers.base import WALKER_RETURN_RANGE  # noqa: E402
+from curriculum_gym.envs.physics import RETURN_RANGE as WALKER_RETURN_RANGE  # noqa: E402
 from curriculum_gym.toy import TOY_CHALLENGES, SimulatedStudent  # noqa: E402
 
 VARIANTS = {

@@ -172,7 +172,8 @@ def test_bad_return_ranges_are_refused(bad, error):
 
 
 def test_walker_return_range_is_no_default():
-    assert cg.teachers.WALKER_RETURN_RANGE == (-150.0, 350.0)  # still importable
+    with pytest.deprecated_call(match="use the env's return_range"):
+        assert cg.teachers.WALKER_RETURN_RANGE == (-150.0, 350.0)  # still importable, deprecated
     assert cg.make_teacher("alp-gmm", STUMPS).return_range is None
     assert ALPGMM(STUMPS).return_range is None
 

@@ -175,9 +175,11 @@ def test_batched_gmm_recovers_clusters_and_sklearn_backend_agrees():
 
 def test_background_fit_swaps_in_a_mixture():
     t = cg.make_teacher("alp-gmm", SPACE, seed=0, return_range=WALKER, fit_rate=50, background_fit=True)
+    rng = np.random.default_rng(0)  # one generator: varied returns, so the fits see real learning progress
     for _ in range(200):
-        t.update(t.sample(), float(np.random.default_rng(0).uniform(-150, 350)))
+        t.update(t.sample(), float(rng.uniform(-150, 350)))
     t.wait_for_fit()
+    assert np.ptp(t.window_[:, -1]) > 0  # the window the last fit saw holds differing ALPs
     # one fit in flight at a time; requests made meanwhile collapse into the newest
     assert 1 <= len(t.fits_) <= 4 and t.fits_[-1][0] == 200 and t.mixture_ is t.fits_[-1][1]
     assert t.metrics()["last_fit_ms"] > 0

@@ -10,7 +10,7 @@ from curriculum_gym.protocols import TeacherLike, TeacherProtocol
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers.adr import ADR
 from curriculum_gym.teachers.alp_gmm import ALPGMM
-from curriculum_gym.teachers.base import WALKER_RETURN_RANGE, Teacher
+from curriculum_gym.teachers.base import Teacher
 from curriculum_gym.teachers.covar_gmm import CovarGMM
 from curriculum_gym.teachers.gmm import Mixture
 from curriculum_gym.teachers.oracle import Oracle
@@ -63,12 +63,19 @@ def load_teacher(path: str | os.PathLike) -> Teacher:
     return teacher
 
 
+def __getattr__(name: str) -> Any:
+    if name == "WALKER_RETURN_RANGE":  # deprecated; base's __getattr__ warns
+        from curriculum_gym.teachers import base
+
+        return base.__getattr__(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "ADR",
     "ALPGMM",
     "RIAC",
     "TEACHERS",
-    "WALKER_RETURN_RANGE",
     "CovarGMM",
     "Mixture",
     "Oracle",

@@ -8,6 +8,7 @@ import math
 import numbers
 import os
 import threading
+import warnings
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -18,10 +19,21 @@ from curriculum_gym.sharing import fork
 from curriculum_gym.tasks import TaskSpace
 from curriculum_gym.teachers.params import Boolean, check_params
 
-#: The walker tracks' return range (Portelas et al., CoRL 2019), as their envs carry it in
-#: ``env.unwrapped.return_range``. No teacher applies it by itself: give a teacher its
-#: ``return_range``, or let ``TeacherWrapper`` / ``gym.make(..., teacher=...)`` take the env's.
-WALKER_RETURN_RANGE = (-150.0, 350.0)
+
+def __getattr__(name: str) -> Any:
+    """``WALKER_RETURN_RANGE`` (deprecated): the walker envs' ``return_range``, whose one home is
+    ``curriculum_gym.envs.physics.RETURN_RANGE``; no teacher applies it by itself."""
+    if name == "WALKER_RETURN_RANGE":
+        warnings.warn(
+            "curriculum_gym.teachers.WALKER_RETURN_RANGE is deprecated: use the env's return_range "
+            "(curriculum_gym.envs.physics.RETURN_RANGE for the walker tracks)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from curriculum_gym.envs.physics import RETURN_RANGE
+
+        return RETURN_RANGE
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Teacher(ABC):
