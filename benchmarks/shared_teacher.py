@@ -107,12 +107,13 @@ def main() -> None:
     parser.add_argument("--zero-actions", action="store_true", help="zero torques instead of random actions")
     parser.add_argument("--round-trips", type=int, default=5000)
     args = parser.parse_args()
-    space = gym.make("StumpTracks-v0").unwrapped.task_space
+    probe = gym.make("StumpTracks-v0").unwrapped
+    space = probe.task_space
     print(
         f"python {platform.python_version()}, {platform.machine()}, {mp.cpu_count()} cpus, gymnasium {gym.__version__}"
     )
 
-    teacher = cg.make_teacher("alp-gmm", space, seed=0)
+    teacher = cg.make_teacher("alp-gmm", space, seed=0, return_range=probe.return_range)  # updated directly
     with cg.serve(teacher) as handle:
         with mp.get_context("spawn").Pool(1) as pool:
             samples, updates = pool.apply(latencies, (handle, args.round_trips))

@@ -251,26 +251,43 @@ def evaluate(
         raise TypeError(f"task_in_obs must be a bool; got {type(task_in_obs).__name__} {task_in_obs!r}")
     if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number))):
         raise TypeError(f"threshold must be a real number or None (the env's); got {threshold!r}")
+    if threshold is not None and not np.isfinite(threshold):
+        raise ValueError(f"threshold must be finite; got {threshold!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer; got {type(seed).__name__} {seed!r}")
     call, from_predict = _as_callable(policy)
     tasks = np.asarray(load_test_set(env_id, DEFAULT_KIND) if test_set is None else test_set, dtype=np.float64)
     if tasks.ndim != 2 or len(tasks) == 0:
         raise ValueError(f"test_set must be a non-empty array of tasks (n, dim); got shape {tasks.shape}")
-    if isinstance(episodes_per_task, bool) or not isinstance(episodes_per_task, int) or episodes_per_task < 1:
-        raise ValueError(f"episodes_per_task must be an integer >= 1; got {episodes_per_task!r}")
-    if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
-        raise ValueError(f"num_envs must be an integer >= 1; got {num_envs!r}")
+    episodes_per_task = _positive_int("episodes_per_task", episodes_per_task)
+    num_envs = _positive_int("num_envs", num_envs)
+    if max_episode_steps is not None:
+        max_episode_steps = _positive_int("max_episode_steps", max_episode_steps)
     kwargs = _env_kwargs(env_kwargs, body=body, max_episode_steps=max_episode_steps)
+    if kwargs.pop("task_in_obs", False):
+        task_in_obs = True
     jobs = [(i, k) for i in range(len(tasks)) for k in range(episodes_per_task)]
-    envs = [_make_env(env_id, kwargs, task_in_obs) for _ in range(min(num_envs, len(jobs)))]
-    space = envs[0].unwrapped.task_space
-    for t in tasks:
-        space.validate(t)  # every task is checked before any episode runs
+    first = _make_env(env_id, kwargs, task_in_obs)
+    space = first.unwrapped.task_space
+    try:
+        for t in tasks:
+            space.validate(t)  # every task is checked before any episode runs
+    except ValueError:
+        first.close()
+        raise
+    envs = [first] + [_make_env(env_id, kwargs, task_in_obs) for _ in range(min(num_envs, len(jobs)) - 1)]
     if threshold is None:
         threshold = getattr(envs[0].unwrapped, "mastery_threshold", None)
         if threshold is None:
             raise ValueError(f"{env_id} has no mastery_threshold: pass threshold= (the return that counts as mastered)")
     act_shape = tuple(envs[0].action_space.shape)
-    actor = _Actor(call, from_predict, batched, act_shape, f"{env_id} with body {kwargs.get('body', 'default')!r}")
+    actor = _Actor(
+        call,
+        from_predict,
+        batched,
+        act_shape,
+        f"{env_id} with body {envs[0].unwrapped.body.name!r}" if hasattr(envs[0].unwrapped, "body") else env_id,
+    )
     returns = np.zeros((len(tasks), episodes_per_task))
     lengths = np.zeros((len(tasks), episodes_per_task), dtype=np.int64)
     queue = list(reversed(jobs))
@@ -319,7 +336,20 @@ def _env_kwargs(env_kwargs: dict[str, Any] | None, **named: Any) -> dict[str, An
         kwargs[name] = value
     if kwargs.get("task") is not None:
         raise ValueError("env_kwargs must not fix the task: evaluate() runs every task of test_set")
+    if kwargs.get("teacher") is not None or kwargs.get("teacher_options"):
+        raise ValueError(
+            "env_kwargs must not hold a teacher: evaluate() runs the tasks of test_set, a teacher "
+            "would choose others (and learn from the evaluation)"
+        )
     return kwargs
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= 1; got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+    return int(value)
 
 
 def _make_env(env_id: str, kwargs: dict[str, Any], task_in_obs: bool) -> gym.Env:

@@ -103,11 +103,13 @@ def share_named_teacher(env: gym.Env, name: str, options: dict[str, Any]) -> Any
     ``make_vec_env(ID, n, env_kwargs={"teacher": "alp-gmm"})`` build each sub-env
     from one dict of keyword arguments. When this entry point runs inside such a
     constructor (found on the call stack, see ``VECTOR_CONSTRUCTORS``), the first
-    sub-env builds the teacher and puts the object in that dict in place of the
-    name, so every later sub-env receives the same teacher; an async vector env
-    builds its first env in the calling process, so the teacher lives there and
-    reaches the workers as a shared teacher does. Returns the teacher, or None
-    outside such a constructor.
+    sub-env builds the teacher and every later sub-env receives the same one:
+    ``gym.make_vec`` gets the object in its own copy of the kwargs in place of the
+    name (an async vector env builds its first env in the calling process, so the
+    teacher lives there and reaches the workers as a shared teacher does); SB3's
+    dict is the caller's own (it may build an eval env next), so it is left alone
+    and the teacher is kept on the ``VecEnv`` under construction. Returns the
+    teacher, or None outside such a constructor.
     """
     frame = sys._getframe(2)
     for _ in range(16):
@@ -116,17 +118,40 @@ def share_named_teacher(env: gym.Env, name: str, options: dict[str, Any]) -> Any
         key = (frame.f_globals.get("__name__"), frame.f_code.co_name)
         if key in VECTOR_CONSTRUCTORS:
             kwargs = frame.f_locals.get(VECTOR_CONSTRUCTORS[key])
-            if isinstance(kwargs, dict) and kwargs.get("teacher") is name:
-                from curriculum_gym.wrappers.teacher_wrapper import build_named_teacher
+            if not (isinstance(kwargs, dict) and kwargs.get("teacher") is name):
+                return None
+            from curriculum_gym.wrappers.teacher_wrapper import build_named_teacher
 
-                options = dict(options)
-                teacher = build_named_teacher(env.unwrapped, name, options.pop("seed", None), options)
-                kwargs["teacher"] = teacher
-                kwargs.pop("teacher_options", None)
-                kwargs.setdefault("reseed_teacher", True)
-                return teacher
-            return None
+            if key[0].startswith("stable_baselines3"):
+                # SB3 passes the caller's own env_kwargs dict, which may build an eval env next: leave it
+                # alone and keep the teacher on the vector env under construction instead
+                vec_env = _vec_env_under_construction(frame)
+                if vec_env is None:
+                    return None
+                shared = vec_env.__dict__.setdefault("_curriculum_gym_teachers", {})
+                if name not in shared:
+                    options = dict(options)
+                    shared[name] = build_named_teacher(env.unwrapped, name, options.pop("seed", None), options)
+                return shared[name]
+            options = dict(options)  # gym.make_vec's dict is its own copy, and carries the teacher to workers
+            teacher = build_named_teacher(env.unwrapped, name, options.pop("seed", None), options)
+            kwargs["teacher"] = teacher
+            kwargs.pop("teacher_options", None)
+            kwargs.setdefault("reseed_teacher", True)
+            return teacher
         frame = frame.f_back
+    return None
+
+
+def _vec_env_under_construction(frame: Any) -> Any:
+    """The SB3 ``VecEnv`` whose ``__init__`` is on the stack above ``frame`` (its sub-envs are being made)."""
+    for _ in range(8):
+        frame = frame.f_back
+        if frame is None:
+            return None
+        candidate = frame.f_locals.get("self")
+        if candidate is not None and type(candidate).__module__.startswith("stable_baselines3.common.vec_env"):
+            return candidate
     return None
 
 

@@ -69,6 +69,9 @@ class SimulatedStudent:
             (its resets come every ``reset_student_every * budget`` episodes).
     """
 
+    #: an episode's return is the cell's competence: teachers normalise with this range
+    return_range: tuple[float, float] = (0.0, 1.0)
+
     def __init__(
         self,
         n_dims: int = 2,
@@ -176,6 +179,9 @@ def run_teacher(
     teacher, student: SimulatedStudent, n_episodes: int, checkpoints: tuple[int, ...] = ()
 ) -> dict[int, float]:
     """Train ``student`` for ``n_episodes`` with ``teacher``; the score at each checkpoint (and the end)."""
+    from curriculum_gym.wrappers.episodes import adopt_return_range
+
+    adopt_return_range(teacher, student.return_range)  # a teacher built without one gets the student's
     scores = {}
     marks = set(checkpoints) | {n_episodes}
     for episode in range(1, n_episodes + 1):

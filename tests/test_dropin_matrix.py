@@ -245,3 +245,17 @@ def test_a_name_resolved_in_a_worker_process_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error", cg.CurriculumWarning)
         gym.make(ENV_ID, teacher="random")  # in the main process: no warning
+
+
+def test_sb3_make_vec_env_leaves_the_callers_kwargs_alone():
+    """rl-zoo3 builds its eval env from the same env_kwargs: it must get a teacher of its own."""
+    pytest.importorskip("stable_baselines3")
+    from stable_baselines3.common.env_util import make_vec_env
+
+    kwargs = {"teacher": "alp-gmm", "max_episode_steps": 20}
+    train = make_vec_env("StumpTracks-v0", 2, env_kwargs=kwargs)
+    assert kwargs == {"teacher": "alp-gmm", "max_episode_steps": 20}
+    evaluation = make_vec_env("StumpTracks-v0", 1, env_kwargs=kwargs)
+    first, second = train.get_attr("teacher")
+    (other,) = evaluation.get_attr("teacher")
+    assert first is second and other is not first

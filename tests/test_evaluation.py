@@ -264,3 +264,30 @@ def test_wrong_policies_with_an_explicit_batched_flag():
             max_episode_steps=5,
             num_envs=2,
         )
+
+
+def test_evaluate_checks_its_numbers_and_refuses_a_teacher_in_env_kwargs():
+    def policy(obs):
+        return np.zeros((len(obs), 4))
+
+    tasks = [[0.5, 3.0]]
+    result = cg.evaluate(policy, "StumpTracks-v0", test_set=tasks, num_envs=np.int64(1), max_episode_steps=np.int64(3))
+    assert result.lengths.tolist() == [[3]]
+    with pytest.raises(ValueError, match="threshold must be finite"):
+        cg.evaluate(policy, "StumpTracks-v0", test_set=tasks, threshold=float("nan"))
+    with pytest.raises(ValueError, match="max_episode_steps must be an integer >= 1"):
+        cg.evaluate(policy, "StumpTracks-v0", test_set=tasks, max_episode_steps=-1)
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        cg.evaluate(policy, "StumpTracks-v0", test_set=tasks, seed="a")
+    with pytest.raises(ValueError, match="must not hold a teacher"):
+        cg.evaluate(policy, "StumpTracks-v0", test_set=tasks, env_kwargs={"teacher": "alp-gmm"})
+    seen = []
+    cg.evaluate(
+        lambda o: seen.append(o.shape) or np.zeros(4),
+        "StumpTracks-v0",
+        test_set=tasks,
+        batched=False,
+        max_episode_steps=2,
+        env_kwargs={"task_in_obs": True},
+    )
+    assert seen[0] == (26,)  # the task once, asked for through env_kwargs

@@ -493,6 +493,8 @@ def check_return_range(return_range: Any) -> tuple[float, float] | None:
     lo, hi = (check_real(f"return_range[{i}]", v) for i, v in enumerate(return_range))
     if not lo < hi:
         raise ValueError(f"return_range must have low < high; got ({lo:g}, {hi:g})")
+    if not math.isfinite(hi - lo):  # normalising by an infinite span would flatten every return to 0
+        raise ValueError(f"return_range must span a finite width (high - low); got ({lo:g}, {hi:g})")
     return (lo, hi)
 
 

@@ -41,7 +41,9 @@ def build_named_teacher(unwrapped: Any, name: str, seed: int | None, options: di
             CurriculumWarning,
             stacklevel=3,
         )
-    return make_teacher(name, task_space, seed=seed, return_range=getattr(unwrapped, "return_range", None), **options)
+    options = dict(options)
+    return_range = options.pop("return_range", getattr(unwrapped, "return_range", None))  # given: it wins
+    return make_teacher(name, task_space, seed=seed, return_range=return_range, **options)
 
 
 def resolve_teacher(
@@ -67,8 +69,15 @@ def resolve_teacher(
     teacher_space = getattr(teacher, "task_space", None)
     if teacher_space is not None and teacher_space != task_space:
         raise ValueError(f"the teacher's task space {teacher_space} differs from the env's {task_space}")
+    env_range = getattr(unwrapped, "return_range", None)
     if not built:
-        adopt_return_range(teacher, getattr(unwrapped, "return_range", None))
+        adopt_return_range(teacher, env_range)
+    if getattr(teacher, "needs_return_range", False) and env_range is None and teacher.return_range is None:
+        raise ValueError(
+            f"{type(teacher).__name__} normalises returns with a return range, and neither it nor the env "
+            f"({type(unwrapped).__name__}, no return_range attribute) has one: pass return_range=(low, high) "
+            "(with a teacher name: teacher_options={'return_range': (low, high)})"
+        )
     return teacher, task_space, built
 
 

@@ -137,6 +137,11 @@ class TeacherWrapper(TeacherWrapperAttributes, gym.Wrapper):
             raise TypeError(f"task_in_obs must be a bool; got {task_in_obs!r}")
         self.task_in_obs = bool(task_in_obs)
         if self.task_in_obs:
+            inner = env
+            while inner is not None:  # the task once: an env made with task_in_obs=True already has it
+                if isinstance(inner, TaskObservation):
+                    raise ValueError("task_in_obs=True, but the env already appends the task (a TaskObservation)")
+                inner = getattr(inner, "env", None)
             env = TaskObservation(env)
         super().__init__(env)
         self._episodes = EpisodeReporter(
