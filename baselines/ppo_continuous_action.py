@@ -57,6 +57,8 @@ class Args:
     """a curriculum_gym ID"""
     body: str = "default"
     """walker body, a name from cg.BODIES: default, short, quadru, classic_bipedal, small_bipedal, big_quadru, spider, millipede, wheel, chimpanzee"""
+    body_options: tuple[str, ...] = ()
+    """the body's options as key=value, e.g. n_segments=6 (millipede), n_leg_pairs=3 (spider), motors_torque=120"""
     teacher: str = "alp-gmm"
     """alp-gmm, random, riac, covar-gmm, adr, oracle, or none: no teacher, the env draws every episode's task
     uniformly from the task space (domain randomisation), or plays --task"""

@@ -39,6 +39,7 @@ from curriculum_gym.teachers import TEACHERS, Teacher, load_teacher, make_teache
 RUN_SETTINGS = (
     "env_id",
     "body",
+    "body_options",
     "teacher",
     "teacher_options",
     "task",
@@ -64,16 +65,20 @@ def parse_value(text: str) -> Any:
     return text
 
 
-def parse_teacher_options(items: Sequence[str]) -> dict[str, Any]:
-    """key=value strings -> {key: value}."""
+def parse_key_values(items: Sequence[str], flag: str, example: str) -> dict[str, Any]:
+    """key=value strings -> {key: value} (values as :func:`parse_value` reads them)."""
     options = {}
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise SystemExit(
-                f"--teacher-options takes key=value pairs (e.g. fit_rate=150 preset=teachmyagent); got {item!r}"
-            )
+            raise SystemExit(f"{flag} takes key=value pairs (e.g. {example}); got {item!r}")
         options[key.strip()] = parse_value(text.strip())
+    return options
+
+
+def parse_teacher_options(items: Sequence[str]) -> dict[str, Any]:
+    """--teacher-options key=value strings -> {key: value}."""
+    options = parse_key_values(items, "--teacher-options", "fit_rate=150 preset=teachmyagent")
     if "seed" in options:
         raise SystemExit("--teacher-options: the teacher's seed is --seed")
     return options
@@ -121,9 +126,17 @@ def expert_defaults(teacher: str, space: TaskSpace, mastery_threshold: float | N
     return {}
 
 
+def body_kwargs(args: Any) -> dict[str, Any]:
+    """gym.make keyword arguments of the run's body: ``body`` and, when given, ``body_options``."""
+    kwargs: dict[str, Any] = {"body": args.body}
+    if getattr(args, "body_options", ()):
+        kwargs["body_options"] = parse_key_values(args.body_options, "--body-options", "n_segments=6")
+    return kwargs
+
+
 def env_kwargs(args: Any) -> dict[str, Any]:
     """gym.make keyword arguments of the training envs (the teacher aside)."""
-    kwargs: dict[str, Any] = {"body": args.body}
+    kwargs = body_kwargs(args)
     if args.task_bounds:
         kwargs["task_bounds"] = [tuple(args.task_bounds[k : k + 2]) for k in range(0, len(args.task_bounds), 2)]
     if args.challenge:
@@ -257,6 +270,7 @@ def write_run_record(
         "algo": algo,
         "env_id": args.env_id,
         "body": args.body,
+        "body_options": body_kwargs(args).get("body_options"),
         "seed": args.seed,
         "teacher": args.teacher,
         "teacher_options": teacher.get_options() if teacher is not None else {},
@@ -386,7 +400,7 @@ class RunFolder:
             policy,
             args.env_id,
             test_set=tasks,
-            body=args.body,
+            env_kwargs=body_kwargs(args),
             num_envs=min(10, len(tasks)),
             threshold=settings.mastery_threshold,
             max_episode_steps=args.eval_max_steps,

@@ -16,7 +16,7 @@ Run:  python examples/watch_agent.py RUN_DIR                        # a window, 
 
 In Python:
     policy, info = load_policy("runs/<run folder>")
-    result = cg.evaluate(policy, info["env_id"], body=info["body"])
+    result = cg.evaluate(policy, info["env_id"], env_kwargs=info["env_kwargs"])
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def read_run(run_dir: str | Path) -> tuple[str, Any, dict[str, Any]]:
 
 def load_policy(run_dir: str | Path):
     """``(policy, info)``: the run's deterministic policy (observations -> actions, one or a batch) and
-    ``info`` = {"algo", "args", "env_id", "body"}."""
+    ``info`` = {"algo", "args", "env_id", "body", "env_kwargs"} (``env_kwargs``: the body and its options)."""
     algo, args, state = read_run(run_dir)
     script = load_script(algo)
     if algo == "ppo_multiwalker":
@@ -84,7 +84,7 @@ def load_policy(run_dir: str | Path):
         obs_dim, act_dim = probe.observation_space(agent_id).shape[0], probe.action_space(agent_id).shape[0]
         env_id = "multiwalker_tracks_v0"
     else:
-        probe = gym.make(args.env_id, body=args.body)
+        probe = gym.make(args.env_id, **runs.body_kwargs(args))
         obs_dim, act_dim = probe.observation_space.shape[0], probe.action_space.shape[0]
         env_id = args.env_id
     probe.close()
@@ -99,7 +99,13 @@ def load_policy(run_dir: str | Path):
             policy = script.make_eval_policy(agent, state["obs_mean"], state["obs_var"])
         else:
             policy = script.make_eval_policy(agent)
-    return policy, {"algo": algo, "args": args, "env_id": env_id, "body": args.body}
+    return policy, {
+        "algo": algo,
+        "args": args,
+        "env_id": env_id,
+        "body": args.body,
+        "env_kwargs": runs.body_kwargs(args),
+    }
 
 
 def run_episodes(
@@ -120,7 +126,7 @@ def run_episodes(
             dataclasses.replace(args, task=tuple(task or ())), None, render_mode=render_mode
         )
     else:
-        env = gym.make(args.env_id, body=args.body, render_mode=render_mode, max_episode_steps=max_steps)
+        env = gym.make(args.env_id, **runs.body_kwargs(args), render_mode=render_mode, max_episode_steps=max_steps)
     for k in range(episodes):
         if info["algo"] == "ppo_multiwalker":
             obs, _ = env.reset(seed=seed + k)
@@ -182,12 +188,12 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("--evaluate: cg.evaluate runs single-agent envs; watch the team with --video")
         tasks = cg.load_test_set(info["env_id"])
         tasks = tasks[: args.eval_tasks] if args.eval_tasks else tasks
-        _, threshold = runs.env_constants(gym.make(info["env_id"], body=info["body"]))  # the env's mastery threshold
+        _, threshold = runs.env_constants(gym.make(info["env_id"], **info["env_kwargs"]))  # the env's mastery threshold
         result = cg.evaluate(
             policy,
             info["env_id"],
             test_set=tasks,
-            body=info["body"],
+            env_kwargs=info["env_kwargs"],
             num_envs=min(10, len(tasks)),
             threshold=threshold,
             max_episode_steps=args.max_steps,

@@ -473,3 +473,34 @@ def test_watch_agent_plays_the_multiwalker_team(none_runs, capsys):
     assert "task [0.5, 2.0]" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="single-agent"):
         watch.main([str(run_dir), "--evaluate"])
+
+
+@pytest.mark.slow
+def test_body_options_reach_training_evaluation_and_the_watch_example(tmp_path):
+    run_dir = tmp_path / "millipede"
+    run(
+        "ppo_continuous_action.py",
+        run_dir,
+        "--body",
+        "millipede",
+        "--body-options",
+        "n_segments=2",
+        "--teacher",
+        "random",
+        "--total-timesteps",
+        "1024",
+        "--num-envs",
+        "2",
+        "--num-steps",
+        "256",
+        "--no-plots",
+    )
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["body"] == "millipede" and record["body_options"] == {"n_segments": 2}
+    assert len(json.loads((run_dir / "eval.json").read_text())) == 1  # evaluated on the 2-segment body (obs 34)
+    spec = importlib.util.spec_from_file_location("watch_agent", ROOT / "examples" / "watch_agent.py")
+    watch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(watch)
+    policy, info = watch.load_policy(run_dir)
+    assert info["env_kwargs"] == {"body": "millipede", "body_options": {"n_segments": 2}}
+    assert np.asarray(policy(np.zeros(4 + 2 * 10 + 10, np.float32))).shape == (8,)
