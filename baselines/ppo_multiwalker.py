@@ -154,15 +154,7 @@ def make_eval_policy(agent: Agent):
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
-    if args.teacher != "none" and args.teacher not in cg.TEACHERS:
-        raise SystemExit(f"--teacher must be one of {sorted(cg.TEACHERS)} or none; got {args.teacher!r}")
-    if args.teacher != "none" and args.task:
-        raise SystemExit(
-            f"--task fixes every episode's task and --teacher {args.teacher} chooses them: "
-            "give --teacher none with --task, or leave --task out"
-        )
-    if args.teacher == "none" and args.teacher_options:
-        raise SystemExit("--teacher-options needs a teacher (--teacher none has none)")
+    runs.check_teacher_flags(args)
     teacher_options = runs.parse_teacher_options(args.teacher_options)
     run_dir = (
         Path(args.runs_dir) / f"multiwalker_tracks_v0__{args.exp_name}__{args.teacher}__{args.seed}__{int(time.time())}"

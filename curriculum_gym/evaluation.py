@@ -23,7 +23,7 @@ import numpy as np
 
 from curriculum_gym.envs.bodies import get_body
 from curriculum_gym.registration import REWARD_THRESHOLD
-from curriculum_gym.wrappers.task_observation import TaskObservation
+from curriculum_gym.wrappers.task_observation import TaskObservation, appends_task
 
 #: (env_id, kind) -> how the set is made. "uniform": n tasks from default_rng(seed).uniform
 #: over the default bounds; "grid": a grid of n_per_dim values per dimension, bounds included.
@@ -354,17 +354,9 @@ def _positive_int(name: str, value: Any) -> int:
 
 def _make_env(env_id: str, kwargs: dict[str, Any], task_in_obs: bool) -> gym.Env:
     env = gym.make(env_id, **kwargs)
-    if task_in_obs and not _has_wrapper(env, TaskObservation):  # env_kwargs may have asked for it already
+    if task_in_obs and not appends_task(env):  # env_kwargs may have asked for it already
         env = TaskObservation(env)
     return env
-
-
-def _has_wrapper(env: Any, kind: type) -> bool:
-    while env is not None:
-        if isinstance(env, kind):
-            return True
-        env = getattr(env, "env", None)
-    return False
 
 
 # ------------------------------------------------------------------ policies

@@ -190,9 +190,8 @@ class RunSettings:
     """the env's return range (what teachers normalise returns with)"""
 
 
-def resolve_settings(args: Any, defaults: Any) -> RunSettings:
-    """Check the curriculum flags of ``args`` and resolve them (fills ``args.body``, ``args.task``,
-    ``args.reset_student_every`` from the challenge or the easy task); ``SystemExit`` with a clear message on a bad one."""
+def check_teacher_flags(args: Any) -> None:
+    """--teacher is known, and --task / --teacher-options agree with it; ``SystemExit`` naming the conflict."""
     if args.teacher != "none" and args.teacher not in TEACHERS:
         raise SystemExit(f"--teacher must be one of {sorted(TEACHERS)} or none; got {args.teacher!r}")
     if args.teacher != "none" and args.task:
@@ -202,6 +201,12 @@ def resolve_settings(args: Any, defaults: Any) -> RunSettings:
         )
     if args.teacher == "none" and args.teacher_options:
         raise SystemExit("--teacher-options needs a teacher (--teacher none has none)")
+
+
+def resolve_settings(args: Any, defaults: Any) -> RunSettings:
+    """Check the curriculum flags of ``args`` and resolve them (fills ``args.body``, ``args.task``,
+    ``args.reset_student_every`` from the challenge or the easy task); ``SystemExit`` with a clear message on a bad one."""
+    check_teacher_flags(args)
     if len(args.task_bounds) % 2:
         raise SystemExit(f"--task-bounds takes low high per parameter (e.g. 0 9 0 6); got {list(args.task_bounds)}")
     teacher_options = parse_teacher_options(args.teacher_options)

@@ -28,7 +28,6 @@ from curriculum_gym.teachers.base import check_bool, check_real
 
 WALKER_SEPARATION = 10  # terrain steps between two walkers' start positions
 PACKAGE_COLORS = ((127, 102, 229), (76, 76, 127))
-RESET_OPTIONS = ("task",)
 PROBE_OPTIONS = ("options",)  # PettingZoo's api_test and parallel_api_test call reset(options={"options": 1})
 #: the largest |fall_reward| and |terminate_reward|: far beyond the return range, yet summed returns stay finite
 MAX_REWARD = 1e6

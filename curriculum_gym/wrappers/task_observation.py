@@ -11,6 +11,15 @@ from gymnasium import spaces
 from curriculum_gym.tasks import TaskSpace
 
 
+def appends_task(env: gym.Env) -> bool:
+    """Whether a :class:`TaskObservation` is among ``env``'s wrappers (the task is appended already)."""
+    while env is not None:
+        if isinstance(env, TaskObservation):
+            return True
+        env = getattr(env, "env", None)
+    return False
+
+
 class TaskObservation(gym.ObservationWrapper):
     """Appends the current episode's task, normalised to [0, 1] by the env's task space, to each observation.
 

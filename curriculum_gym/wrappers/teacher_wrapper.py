@@ -18,7 +18,7 @@ from curriculum_gym.wrappers.episodes import (
     in_worker_process,
     resolve_teacher,
 )
-from curriculum_gym.wrappers.task_observation import TaskObservation
+from curriculum_gym.wrappers.task_observation import TaskObservation, appends_task
 
 # CurriculumWarning and the teacher helpers live in wrappers.episodes; importable from here as before
 __all__ = [
@@ -137,11 +137,8 @@ class TeacherWrapper(TeacherWrapperAttributes, gym.Wrapper):
             raise TypeError(f"task_in_obs must be a bool; got {task_in_obs!r}")
         self.task_in_obs = bool(task_in_obs)
         if self.task_in_obs:
-            inner = env
-            while inner is not None:  # the task once: an env made with task_in_obs=True already has it
-                if isinstance(inner, TaskObservation):
-                    raise ValueError("task_in_obs=True, but the env already appends the task (a TaskObservation)")
-                inner = getattr(inner, "env", None)
+            if appends_task(env):  # the task once: an env made with task_in_obs=True already has it
+                raise ValueError("task_in_obs=True, but the env already appends the task (a TaskObservation)")
             env = TaskObservation(env)
         super().__init__(env)
         self._episodes = EpisodeReporter(
