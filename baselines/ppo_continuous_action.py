@@ -7,8 +7,8 @@ eval.json, episodes.npz and the curriculum plots.
 
 The algorithm is CleanRL's ppo_continuous_action (same losses, observation and
 reward normalisation, GAE, clipping); what differs is how it uses the CPU:
-- a share of the envs steps in a worker process (another core) while this
-  process steps the rest and runs the policy (`--env-workers`);
+- optionally, a share of the envs steps in a worker process (another core) while
+  this process steps the rest and runs the policy (`--env-workers 1`);
 - Gymnasium's SAME_STEP autoreset: no step of the rollout is wasted on a reset;
 - the rollout goes to preallocated numpy buffers, one policy forward per vector
   step under `torch.inference_mode()`, GAE in numpy;
@@ -56,7 +56,7 @@ class Args:
     env_id: str = "StumpTracks-v0"
     """a curriculum_gym ID"""
     body: str = "default"
-    """walker body, a name from cg.BODIES: default, short, quadru, classic_bipedal, small_bipedal, big_quadru, spider, millipede, wheel, chimpanzee"""
+    """body, a name from cg.BODIES: default, short, quadru, classic_bipedal, small_bipedal, big_quadru, spider, millipede, wheel, chimpanzee, amphibian, fish, climber, climber_chest (fish and climbers are made for Parkour-v0)"""
     body_options: tuple[str, ...] = ()
     """the body's options as key=value, e.g. n_segments=6 (millipede), n_leg_pairs=3 (spider), motors_torque=120"""
     teacher: str = "alp-gmm"
@@ -80,9 +80,10 @@ class Args:
     """parallel envs (one teacher serves them all)"""
 
     # how the machine is used
-    env_workers: int = 1
+    env_workers: int = 0
     """worker processes that each step a share of the envs while this process steps its own share and runs the
-    policy (0: every env in this process, one core)"""
+    policy (0: every env in this process, one core; on 2 cores a worker measured slower than none, its pipe round
+    trip per vector step costing what it saves: benchmarks/training_throughput.py)"""
     local_envs: int = -1
     """with env workers: how many envs this process steps itself (-1: num_envs // 2 - 1, at least 1; this process
     also runs the policy, so it takes fewer envs than a worker)"""

@@ -11,6 +11,19 @@ teacher and a fresh buffer.) A SIGTERM saves a checkpoint and exits with code 14
 Training can differ from the standard env (--task-bounds, --challenge); evaluation
 never does: always the standard test set on the standard env.
 
+The algorithm is CleanRL's sac_continuous_action (twin soft Q-networks, a
+tanh-squashed Gaussian actor, automatic entropy tuning); the defaults follow
+rl-baselines3-zoo's BipedalWalker-v3 SAC (400x300 networks, learning rate
+7.3e-4, gamma 0.98, tau 0.02, 64 gradient steps every 64 env steps, 10 000
+random steps first; not its gSDE exploration). What differs is how it uses the CPU,
+since a gradient step of 400x300 networks is about 1 GFLOP and that is the whole cost:
+- the twin Q-networks are one two-copy network (batched matrix products), and
+  each network's weights live in one flat tensor: Adam is one fused kernel and
+  the target networks' soft update one `lerp_`;
+- the actor's loss runs the critics on detached weights, so no gradient is
+  computed for weights that its optimiser does not step;
+- a round of gradient steps draws all its minibatches with one numpy gather.
+
 Run:  python baselines/sac_continuous_action.py --teacher alp-gmm --total-timesteps 200000
       python baselines/sac_continuous_action.py --teacher alp-gmm --teacher-options preset=teachmyagent \
           --task-bounds 0 9 0 6
@@ -21,10 +34,12 @@ Run:  python baselines/sac_continuous_action.py --teacher alp-gmm --total-timest
 from __future__ import annotations
 
 import json
+import math
 import random
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +66,7 @@ class Args:
     env_id: str = "StumpTracks-v0"
     """a curriculum_gym ID"""
     body: str = "default"
-    """walker body, a name from cg.BODIES: default, short, quadru, classic_bipedal, small_bipedal, big_quadru, spider, millipede, wheel, chimpanzee"""
+    """body, a name from cg.BODIES: default, short, quadru, classic_bipedal, small_bipedal, big_quadru, spider, millipede, wheel, chimpanzee, amphibian, fish, climber, climber_chest (fish and climbers are made for Parkour-v0)"""
     body_options: tuple[str, ...] = ()
     """the body's options as key=value, e.g. n_segments=6 (millipede), n_leg_pairs=3 (spider), motors_torque=120"""
     teacher: str = "alp-gmm"
@@ -98,31 +113,29 @@ class Args:
     plots: bool = True
     """draw the run's plots at the end (curriculum.png, training_returns.png, mastered.png, test_returns.png)"""
 
-    # SAC
-    buffer_size: int = 1_000_000
+    # SAC (defaults in the spirit of rl-baselines3-zoo's BipedalWalker-v3 SAC)
+    buffer_size: int = 300_000
     """replay buffer size (at most total_timesteps)"""
-    gamma: float = 0.99
+    gamma: float = 0.98
     """discount factor"""
-    tau: float = 0.005
+    tau: float = 0.02
     """target networks' soft update rate"""
     batch_size: int = 256
     """transitions per gradient step"""
-    learning_starts: int = 5_000
+    learning_starts: int = 10_000
     """random actions, and no gradient step, for this many steps (after a student reset too)"""
-    policy_lr: float = 3e-4
-    """the actor's learning rate"""
-    q_lr: float = 1e-3
-    """the Q-networks' (and the temperature's) learning rate"""
-    policy_frequency: int = 2
-    """actor updates every this many steps (that many at once, as in TD3)"""
-    target_network_frequency: int = 1
-    """target networks updated every this many steps"""
+    learning_rate: float = 7.3e-4
+    """Adam's learning rate, for the actor, the critics and the temperature"""
+    train_freq: int = 64
+    """env steps between two rounds of gradient steps"""
+    gradient_steps: int = 64
+    """gradient steps per round (each: critics, actor, temperature, soft target update)"""
     alpha: float = 0.2
     """entropy temperature, when not autotuned"""
     autotune: bool = True
-    """tune the entropy temperature towards an entropy of -act_dim"""
-    hidden: int = 256
-    """width of the two hidden layers of every network"""
+    """tune the entropy temperature (from 1.0) towards an entropy of -act_dim"""
+    hidden: tuple[int, ...] = (400, 300)
+    """widths of the hidden layers of every network"""
 
 
 def make_env(args: Args, teacher, idx: int, run_dir: Path):
@@ -139,124 +152,186 @@ def make_env(args: Args, teacher, idx: int, run_dir: Path):
     return thunk
 
 
-class SoftQNetwork(nn.Module):
-    def __init__(self, obs_dim: int, act_dim: int, hidden: int):
-        super().__init__()
-        self.net = nn.Sequential(
-            nn.Linear(obs_dim + act_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1)
-        )
-
-    def forward(self, x, a):
-        return self.net(torch.cat([x, a], 1))
-
-
 LOG_STD_MAX, LOG_STD_MIN = 2, -5
+LOG_2 = math.log(2.0)
+HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-class Actor(nn.Module):
-    def __init__(self, obs_dim: int, act_dim: int, hidden: int):
+class MLP(nn.Module):
+    """``copies`` independent ReLU networks of one shape, whose weights all live in one flat parameter.
+
+    The copies (the twin Q-networks) run together as batched matrix products. One
+    flat parameter makes Adam one fused kernel and the target networks' soft
+    update one ``lerp_``; ``forward(x, flat)`` runs the networks with other
+    weights of the same layout: a target copy, or ``self.flat.detach()`` (the
+    actor's loss: no gradient into the critics' weights, none computed).
+    Initialised as ``nn.Linear`` layers are (CleanRL's networks).
+    """
+
+    def __init__(self, sizes: Sequence[int], copies: int = 1):
         super().__init__()
-        self.trunk = nn.Sequential(nn.Linear(obs_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
-        self.fc_mean = nn.Linear(hidden, act_dim)
-        self.fc_logstd = nn.Linear(hidden, act_dim)
+        self.shapes: list[tuple[int, int, int]] = []
+        chunks = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            layers = [nn.Linear(n_in, n_out) for _ in range(copies)]
+            self.shapes += [(copies, n_in, n_out), (copies, 1, n_out)]
+            chunks += [torch.stack([layer.weight.detach().T for layer in layers]).reshape(-1)]
+            chunks += [torch.stack([layer.bias.detach() for layer in layers]).reshape(-1)]
+        self.sizes = [math.prod(shape) for shape in self.shapes]
+        self.copies = copies
+        self.flat = nn.Parameter(torch.cat(chunks))
 
-    def forward(self, x):
-        h = self.trunk(x)
-        log_std = torch.tanh(self.fc_logstd(h))
-        log_std = LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (log_std + 1)
-        return self.fc_mean(h), log_std
+    def forward(self, x: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
+        """(copies, batch, out) from x of shape (batch, in)."""
+        params = (self.flat if flat is None else flat).split(self.sizes)
+        h = x.expand(self.copies, *x.shape)
+        for k in range(0, len(params), 2):
+            h = torch.baddbmm(params[k + 1].view(self.shapes[k + 1]), h, params[k].view(self.shapes[k]))
+            if k + 2 < len(params):
+                h = torch.relu(h)
+        return h
 
-    def get_action(self, x):
-        mean, log_std = self(x)
-        normal = torch.distributions.Normal(mean, log_std.exp())
-        x_t = normal.rsample()
-        action = torch.tanh(x_t)  # the walkers' actions live in [-1, 1]
-        log_prob = (normal.log_prob(x_t) - torch.log(1 - action.pow(2) + 1e-6)).sum(1, keepdim=True)
-        return action, log_prob, torch.tanh(mean)
+
+class Actor(MLP):
+    """A tanh-squashed Gaussian policy: the network outputs each action's mean and log standard deviation."""
+
+    def __init__(self, obs_dim: int, act_dim: int, hidden: Sequence[int]):
+        super().__init__([obs_dim, *hidden, 2 * act_dim])
+
+    def mean_and_log_std(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_std = self(obs)[0].chunk(2, dim=-1)
+        log_std = LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (torch.tanh(log_std) + 1)
+        return mean, log_std
+
+    def sample(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(action, its log-density) with the reparameterisation trick; the walkers' actions live in [-1, 1]."""
+        mean, log_std = self.mean_and_log_std(obs)
+        noise = torch.randn_like(mean)
+        u = mean + log_std.exp() * noise
+        # log N(u; mean, std) - log(1 - tanh(u)^2), the second term in a form that stays finite for large |u|
+        log_prob = -0.5 * noise.square() - log_std - HALF_LOG_2PI - 2.0 * (LOG_2 - u - F.softplus(-2.0 * u))
+        return torch.tanh(u), log_prob.sum(-1)
+
+
+class Critic(MLP):
+    """The twin soft Q-networks, Q(obs, action), as one two-copy network: ``forward`` gives (2, batch)."""
+
+    def __init__(self, obs_dim: int, act_dim: int, hidden: Sequence[int]):
+        super().__init__([obs_dim + act_dim, *hidden, 1], copies=2)
+
+    def forward(self, obs: torch.Tensor, action: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
+        return super().forward(torch.cat([obs, action], 1), flat).squeeze(-1)
 
 
 class Student:
-    """The learner: actor, twin Q-networks and their targets, entropy temperature, and their optimisers.
+    """The learner: actor, twin Q-networks and their target copy, entropy temperature, and their optimisers.
 
     A new Student is what --reset-student-every puts in place of the old one (the teacher keeps its state).
     """
 
     def __init__(self, obs_dim: int, act_dim: int, args: Args):
         self.actor = Actor(obs_dim, act_dim, args.hidden)
-        self.qf1, self.qf2 = SoftQNetwork(obs_dim, act_dim, args.hidden), SoftQNetwork(obs_dim, act_dim, args.hidden)
-        self.qf1_target = SoftQNetwork(obs_dim, act_dim, args.hidden)
-        self.qf2_target = SoftQNetwork(obs_dim, act_dim, args.hidden)
-        self.qf1_target.load_state_dict(self.qf1.state_dict())
-        self.qf2_target.load_state_dict(self.qf2.state_dict())
-        self.q_optimizer = optim.Adam(list(self.qf1.parameters()) + list(self.qf2.parameters()), lr=args.q_lr)
-        self.actor_optimizer = optim.Adam(self.actor.parameters(), lr=args.policy_lr)
-        self.log_alpha = torch.zeros(1, requires_grad=True)
-        self.a_optimizer = optim.Adam([self.log_alpha], lr=args.q_lr)
-        self.autotune, self.fixed_alpha = args.autotune, args.alpha
+        self.critic = Critic(obs_dim, act_dim, args.hidden)
+        self.critic_target = self.critic.flat.detach().clone()  # the target networks: a flat copy, soft-updated
+        self.log_alpha = torch.tensor([0.0 if args.autotune else math.log(args.alpha)], requires_grad=True)
+        self.actor_optimizer = optim.Adam([self.actor.flat], lr=args.learning_rate, fused=True)
+        self.critic_optimizer = optim.Adam([self.critic.flat], lr=args.learning_rate, fused=True)
+        self.alpha_optimizer = optim.Adam([self.log_alpha], lr=args.learning_rate)
+        self.autotune = args.autotune
+        self.target_entropy = -float(act_dim)
 
     def alpha(self) -> float:
-        return self.log_alpha.exp().item() if self.autotune else self.fixed_alpha
+        return self.log_alpha.exp().item()
+
+    def update(self, batch: tuple[torch.Tensor, ...], gamma: float, tau: float, alpha: float) -> dict[str, float]:
+        """One gradient step of the critics, the actor and the temperature, then the targets' soft update."""
+        obs, actions, next_obs, rewards, terminated = batch
+        with torch.no_grad():
+            next_actions, next_log_pi = self.actor.sample(next_obs)
+            next_q = self.critic(next_obs, next_actions, self.critic_target).min(0).values - alpha * next_log_pi
+            target_q = rewards + (1.0 - terminated) * gamma * next_q
+        q = self.critic(obs, actions)
+        qf_loss = (q - target_q).square().mean(1).sum()  # the two critics' mean squared errors, summed
+        self.critic_optimizer.zero_grad()
+        qf_loss.backward()
+        self.critic_optimizer.step()
+
+        pi, log_pi = self.actor.sample(obs)
+        min_q_pi = self.critic(obs, pi, self.critic.flat.detach()).min(0).values
+        actor_loss = (alpha * log_pi - min_q_pi).mean()
+        self.actor_optimizer.zero_grad()
+        actor_loss.backward()
+        self.actor_optimizer.step()
+        if self.autotune:  # towards an entropy of -act_dim
+            alpha_loss = -(self.log_alpha * (log_pi.detach() + self.target_entropy)).mean()
+            self.alpha_optimizer.zero_grad()
+            alpha_loss.backward()
+            self.alpha_optimizer.step()
+        self.critic_target.lerp_(self.critic.flat.detach(), tau)
+        return {"qf_loss": qf_loss, "actor_loss": actor_loss}
 
     def parts(self) -> dict[str, Any]:
         return {
             "actor": self.actor,
-            "qf1": self.qf1,
-            "qf2": self.qf2,
-            "qf1_target": self.qf1_target,
-            "qf2_target": self.qf2_target,
-            "q_optimizer": self.q_optimizer,
+            "critic": self.critic,
             "actor_optimizer": self.actor_optimizer,
-            "a_optimizer": self.a_optimizer,
+            "critic_optimizer": self.critic_optimizer,
+            "alpha_optimizer": self.alpha_optimizer,
         }
 
     def state_dict(self) -> dict[str, Any]:
         return {
             **{name: runs.to_numpy_tree(part.state_dict()) for name, part in self.parts().items()},
+            "critic_target": self.critic_target.numpy().copy(),
             "log_alpha": self.log_alpha.detach().numpy().copy(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        if "critic" not in state:
+            raise ValueError(
+                "this checkpoint was written by an older version of the SAC baseline (separate Q-networks); "
+                "it cannot be resumed by this version: start a new run"
+            )
         for name, part in self.parts().items():
             part.load_state_dict(runs.to_torch_tree(state[name], int_keys=name.endswith("optimizer")))
         with torch.no_grad():
+            self.critic_target.copy_(torch.as_tensor(state["critic_target"]))
             self.log_alpha.copy_(torch.as_tensor(state["log_alpha"]))
 
 
 class ReplayBuffer:
+    """Transitions as rows of one float32 array: obs, action, next obs, reward, terminated."""
+
     def __init__(self, size: int, obs_dim: int, act_dim: int):
-        self.obs = np.zeros((size, obs_dim), dtype=np.float32)
-        self.next_obs = np.zeros((size, obs_dim), dtype=np.float32)
-        self.actions = np.zeros((size, act_dim), dtype=np.float32)
-        self.rewards = np.zeros(size, dtype=np.float32)
-        self.dones = np.zeros(size, dtype=np.float32)
+        self.split = [obs_dim, act_dim, obs_dim, 1, 1]
+        self.data = np.zeros((size, sum(self.split)), dtype=np.float32)
         self.size, self.pos, self.full = size, 0, False
 
-    def add(self, obs, next_obs, action, reward, terminated):
-        self.obs[self.pos], self.next_obs[self.pos], self.actions[self.pos] = obs, next_obs, action
-        self.rewards[self.pos], self.dones[self.pos] = reward, terminated
+    def add(self, obs, action, next_obs, reward, terminated):
+        self.data[self.pos] = np.concatenate([obs, action, next_obs, [reward, terminated]])
         self.pos = (self.pos + 1) % self.size
         self.full = self.full or self.pos == 0
 
     def clear(self):
         self.pos, self.full = 0, False
 
-    def sample(self, n: int, rng: np.random.Generator):
-        idx = rng.integers(0, self.size if self.full else self.pos, size=n)
-        return (
-            torch.as_tensor(self.obs[idx]),
-            torch.as_tensor(self.actions[idx]),
-            torch.as_tensor(self.next_obs[idx]),
-            torch.as_tensor(self.rewards[idx]),
-            torch.as_tensor(self.dones[idx]),
-        )
+    def sample(self, n_batches: int, batch_size: int, rng: np.random.Generator):
+        """``n_batches`` minibatches drawn at once (uniformly, with replacement), each (obs, actions, next_obs,
+        rewards, terminated)."""
+        idx = rng.integers(0, self.size if self.full else self.pos, size=n_batches * batch_size)
+        rows = torch.from_numpy(self.data[idx]).view(n_batches, batch_size, -1)
+        obs, actions, next_obs, rewards, terminated = rows.split(self.split, dim=-1)
+        return [(obs[k], actions[k], next_obs[k], rewards[k, :, 0], terminated[k, :, 0]) for k in range(n_batches)]
 
 
 def make_eval_policy(actor: Actor):
     """The policy evaluated (and watched, examples/watch_agent.py): deterministic, tanh of the Gaussian's mean."""
 
     def policy(obs):  # one observation or a batch; draws no random numbers
-        with torch.no_grad():
-            return torch.tanh(actor(torch.as_tensor(obs, dtype=torch.float32))[0]).numpy()
+        with torch.inference_mode():
+            x = torch.as_tensor(obs, dtype=torch.float32)
+            mean, _ = actor.mean_and_log_std(x.reshape(-1, x.shape[-1]))
+            return torch.tanh(mean).reshape(*x.shape[:-1], -1).numpy()
 
     return policy
 
@@ -304,9 +379,8 @@ if __name__ == "__main__":
     envs = gym.wrappers.vector.RecordEpisodeStatistics(envs)
     obs_dim, act_dim = envs.single_observation_space.shape[0], envs.single_action_space.shape[0]
     envs.single_action_space.seed(args.seed)
-    target_entropy = -float(act_dim)
 
-    student = Student(obs_dim, act_dim, args)  # (with the automatic entropy tuning's log_alpha)
+    student = Student(obs_dim, act_dim, args)
     global_step, student_resets = 0, 0
     folder = RunFolder(run_dir, task_space.dim)  # episodes.npz, eval.json, agent.ckpt, teacher.ckpt
     if resuming:
@@ -333,7 +407,9 @@ if __name__ == "__main__":
     autoreset = np.zeros(args.num_envs, dtype=bool)
     next_eval = (global_step // args.eval_every + 1) * args.eval_every if args.eval_every else None
     learning_starts = global_step + args.batch_size if resuming else args.learning_starts
-    start_time, start_step, last_return, actor_loss = time.time(), global_step, float("nan"), None
+    next_train = global_step + args.train_freq
+    start_time, start_cpu, start_step, eval_time = time.time(), time.process_time(), global_step, 0.0
+    last_return, losses = None, {}
     bar = tqdm(
         total=args.total_timesteps, initial=global_step, unit="step", disable=not args.progress, dynamic_ncols=True
     )
@@ -343,8 +419,8 @@ if __name__ == "__main__":
         if global_step < learning_starts:
             actions = np.array([envs.single_action_space.sample() for _ in range(args.num_envs)])
         else:
-            with torch.no_grad():
-                actions = student.actor.get_action(torch.as_tensor(obs, dtype=torch.float32))[0].numpy()
+            with torch.inference_mode():
+                actions = student.actor.sample(torch.as_tensor(obs, dtype=torch.float32))[0].numpy()
 
         # TRY NOT TO MODIFY: execute the game and log data.
         next_obs, rewards, terminations, truncations, infos = envs.step(actions)
@@ -355,7 +431,7 @@ if __name__ == "__main__":
             if autoreset[i]:  # this env was just reset: no transition; its new task is in infos
                 current_task[i] = infos["task"][i]
             else:
-                rb.add(obs[i], next_obs[i], actions[i], rewards[i], terminations[i])
+                rb.add(obs[i], actions[i], next_obs[i], rewards[i], terminations[i])
 
         # TRY NOT TO MODIFY: record rewards for plotting purposes
         done = np.logical_or(terminations, truncations)
@@ -370,65 +446,31 @@ if __name__ == "__main__":
         # TRY NOT TO MODIFY: CRUCIAL step easy to overlook
         obs = next_obs
 
-        # ALGO LOGIC: training.
-        if global_step > learning_starts:
-            s = student
-            b_obs, b_actions, b_next_obs, b_rewards, b_dones = rb.sample(args.batch_size, rng)
-            with torch.no_grad():
-                next_actions, next_log_pi, _ = s.actor.get_action(b_next_obs)
-                min_q_next = torch.min(s.qf1_target(b_next_obs, next_actions), s.qf2_target(b_next_obs, next_actions))
-                min_q_next = min_q_next - alpha * next_log_pi
-                target_q = b_rewards + (1 - b_dones) * args.gamma * min_q_next.view(-1)
-            qf1_loss = F.mse_loss(s.qf1(b_obs, b_actions).view(-1), target_q)
-            qf2_loss = F.mse_loss(s.qf2(b_obs, b_actions).view(-1), target_q)
-            qf_loss = qf1_loss + qf2_loss
-            s.q_optimizer.zero_grad()
-            qf_loss.backward()
-            s.q_optimizer.step()
-
-            if global_step % args.policy_frequency == 0:  # TD 3 Delayed update support
-                for _ in range(args.policy_frequency):  # compensate for the delay by doing 'policy_frequency' updates
-                    pi, log_pi, _ = s.actor.get_action(b_obs)
-                    min_q_pi = torch.min(s.qf1(b_obs, pi), s.qf2(b_obs, pi))
-                    actor_loss = ((alpha * log_pi) - min_q_pi).mean()
-                    s.actor_optimizer.zero_grad()
-                    actor_loss.backward()
-                    s.actor_optimizer.step()
-                    if args.autotune:
-                        with torch.no_grad():
-                            _, log_pi, _ = s.actor.get_action(b_obs)
-                        alpha_loss = (-s.log_alpha.exp() * (log_pi + target_entropy)).mean()
-                        s.a_optimizer.zero_grad()
-                        alpha_loss.backward()
-                        s.a_optimizer.step()
-                        alpha = s.alpha()
-
-            # update the target networks
-            if global_step % args.target_network_frequency == 0:
-                for net, target in ((s.qf1, s.qf1_target), (s.qf2, s.qf2_target)):
-                    for p, tp in zip(net.parameters(), target.parameters()):
-                        tp.data.copy_(args.tau * p.data + (1 - args.tau) * tp.data)
-
-            if global_step % 1000 < args.num_envs:
+        # ALGO LOGIC: training: every train_freq env steps, gradient_steps updates on fresh minibatches
+        if global_step >= next_train:
+            next_train += args.train_freq
+            if global_step > learning_starts:
+                for batch in rb.sample(args.gradient_steps, args.batch_size, rng):
+                    losses = student.update(batch, args.gamma, args.tau, alpha)
+                    alpha = student.alpha()
                 sps = int((global_step - start_step) / (time.time() - start_time))
-                writer.add_scalar("losses/qf1_loss", qf1_loss.item(), global_step)
-                writer.add_scalar("losses/qf2_loss", qf2_loss.item(), global_step)
-                writer.add_scalar("losses/qf_loss", qf_loss.item() / 2.0, global_step)
-                if actor_loss is not None:
-                    writer.add_scalar("losses/actor_loss", actor_loss.item(), global_step)
+                for name, value in losses.items():
+                    writer.add_scalar(f"losses/{name}", value.item(), global_step)
                 writer.add_scalar("losses/alpha", alpha, global_step)
                 writer.add_scalar("charts/SPS", sps, global_step)
                 if teacher is not None:
                     for key, value in teacher.metrics().items():
                         writer.add_scalar(f"teacher/{key}", value, global_step)
-                bar.set_postfix(SPS=sps, ret=f"{last_return:.1f}")
+                bar.set_postfix(SPS=sps, ret="-" if last_return is None else f"{last_return:.1f}")
         bar.update(args.num_envs)
 
         if next_eval is not None and global_step >= next_eval and global_step < args.total_timesteps:
+            eval_start = time.time()
             result = run_evaluation()
             bar.write(f"step {global_step}: {100 * result.mastered:.1f}% of test tasks mastered")
             next_eval += args.eval_every
             save_checkpoint()
+            eval_time += time.time() - eval_start
 
         # forgetting student: a new learner every reset_every steps (after that step's evaluation); same teacher
         if reset_every and student_resets < global_step // reset_every and global_step < args.total_timesteps:
@@ -447,6 +489,11 @@ if __name__ == "__main__":
         writer.close()
         print(f"stopped by SIGTERM at step {global_step}; continue with --resume {run_dir}")
         sys.exit(143)
+    train_time, train_cpu = time.time() - start_time - eval_time, time.process_time() - start_cpu
+    print(
+        f"training: {global_step - start_step} steps in {train_time:.2f} s "
+        f"({(global_step - start_step) / train_time:.0f} steps/s, evaluations excluded; {train_cpu:.2f} s CPU here)"
+    )
     result = run_evaluation()
     save_checkpoint()
     write_run_record(True, global_step)

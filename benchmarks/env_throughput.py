@@ -1,8 +1,10 @@
-"""Step throughput and reset time of our walker tracks against Gymnasium's BipedalWalkerHardcore-v3.
+"""Step throughput and reset time of our envs against Gymnasium's BipedalWalkerHardcore-v3.
 
-Run:  python benchmarks/env_throughput.py [--steps 20000] [--repeats 5]
+Run:  python benchmarks/env_throughput.py [--steps 20000] [--repeats 5] [--envs StumpTracks-v0 Parkour-v0 ...]
 
-Every body is measured on Stump Tracks. Each env is made with gym.make (same
+Every body is measured on Stump Tracks; Parkour-v0 with the default walker and, when the
+catalogue has them, a swimmer (``fish``) and a climber (``climber``), each on tasks
+drawn uniformly at every reset (a random teacher would do the same). Each env is made with gym.make (same
 wrappers for every env), driven by random actions from a fixed seed, in
 interleaved repetitions so that machine noise hits every env alike. Prints the
 median steps/s and reset time of each env and their ratios to the stock env
@@ -32,6 +34,8 @@ CANDIDATES = {
     "StumpTracks-v0": {},
     "HexagonTracks-v0": {},
     **{f"StumpTracks-v0 ({body})": {"body": body} for body in curriculum_gym.BODIES if body != "default"},
+    "Parkour-v0": {},
+    **{f"Parkour-v0 ({body})": {"body": body} for body in ("fish", "climber") if body in curriculum_gym.BODIES},
 }
 
 
@@ -89,7 +93,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--resets", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--envs", nargs="+", metavar="ID", help="measure only the rows of these IDs (the stock peer always runs)"
+    )
     args = parser.parse_args()
+    labels = [label for label in CANDIDATES if label == PEER or not args.envs or label.split(" ")[0] in args.envs]
     try:
         import envpool  # noqa: F401
     except ImportError:
@@ -97,10 +105,10 @@ def main() -> None:
     else:
         envpool_sps = []
 
-    sps: dict[str, list[float]] = {k: [] for k in CANDIDATES}
-    reset: dict[str, list[float]] = {k: [] for k in CANDIDATES}
+    sps: dict[str, list[float]] = {k: [] for k in labels}
+    reset: dict[str, list[float]] = {k: [] for k in labels}
     for rep in range(args.repeats):
-        for label in CANDIDATES:
+        for label in labels:
             sps[label].append(measure_steps(label, args.steps, seed=rep))
             reset[label].append(measure_resets(label, args.resets, seed=rep))
         if envpool_sps is not None:
@@ -110,7 +118,7 @@ def main() -> None:
     print(f"{args.repeats} repetitions x {args.steps} random-action steps, {args.resets} resets; medians")
     print(f"{'env':34s} {'steps/s':>9s} {'x peer':>7s} {'reset ms':>9s} {'x peer':>7s}")
     peer_sps, peer_reset = statistics.median(sps[PEER]), statistics.median(reset[PEER])
-    for label in CANDIDATES:
+    for label in labels:
         s, r = statistics.median(sps[label]), statistics.median(reset[label])
         print(f"{label:34s} {s:9.0f} {s / peer_sps:7.2f} {r * 1e3:9.2f} {r / peer_reset:7.2f}")
     if envpool_sps is not None:
@@ -118,7 +126,7 @@ def main() -> None:
         print(f"{'EnvPool (C++, 8 batched, 1 thread)':34s} {s:9.0f} {s / peer_sps:7.2f}")
         print(
             "ours / EnvPool: "
-            + ", ".join(f"{label} {statistics.median(sps[label]) / s:.2f}" for label in CANDIDATES if label != PEER)
+            + ", ".join(f"{label} {statistics.median(sps[label]) / s:.2f}" for label in labels if label != PEER)
         )
 
 

@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--algo", default="ppo", choices=["ppo", "sac"], help="the baseline: ppo or sac")
     parser.add_argument("--env-id", default="StumpTracks-v0")
-    parser.add_argument("--body", default="default", help="walker body: default, short, quadru")
+    parser.add_argument("--body", default="default", help="a body from cg.BODIES (e.g. default, spider, fish, climber)")
     parser.add_argument(
         "--teachers", nargs="+", default=["alp-gmm", "random"], help="the first is tested against each other"
     )

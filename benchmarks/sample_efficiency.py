@@ -2,13 +2,15 @@
 against Stable-Baselines3's PPO and SAC with rl-baselines3-zoo's BipedalWalker-v3 hyperparameters.
 
 Run:  python benchmarks/sample_efficiency.py [--algos ours-ppo sb3-ppo ours-sac sb3-sac] [--seeds 3]
-                                             [--max-minutes 30] [--target 230] [--window 20]
+                                             [--max-minutes 30] [--target 230] [--window 20] [--jobs 1]
 
 Every run trains on ``StumpTracks-v0`` with the one easy task (stump height 0, spacing
 6: a few 0.05-high bumps), no teacher, on the same machine, one run at a time (each gets
 the whole machine, as a user's run would), runs alternating between implementations. A
 run reaches the target when the mean return of its last ``--window`` training episodes
 is at least ``--target``; it stops then, or after ``--max-minutes`` of wall-clock time.
+With ``--jobs N`` (N > 1) up to N runs train at once, each pinned to one
+thread (BLAS and torch), so that N cores give every run one core of its own.
 Prints, per implementation, how many seeds reached the target, and the median steps
 and minutes to reach it (the ratio of ours to SB3's); the per-run numbers go to
 ``--out`` (JSON).
@@ -36,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +50,7 @@ SCRIPTS = {
 }
 ALGOS = ("ours-ppo", "sb3-ppo", "ours-sac", "sb3-sac")
 POLL_SECONDS = 15
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def reached(episodes: list[tuple[int, float, float]], target: float, window: int) -> tuple[int, float] | None:
@@ -72,7 +76,7 @@ def tensorboard_episodes(run_dir: Path, start: float) -> list[tuple[int, float, 
     return sorted(episodes)
 
 
-def run_ours(algo: str, seed: int, max_minutes: float, target: float, window: int) -> dict:
+def run_ours(algo: str, seed: int, max_minutes: float, target: float, window: int, one_thread: bool) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [
             sys.executable,
@@ -97,9 +101,11 @@ def run_ours(algo: str, seed: int, max_minutes: float, target: float, window: in
             "--no-progress",
             "--runs-dir",
             tmp,
+            *(["--torch-threads", "1"] if one_thread else []),
         ]
         start = time.time()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        env = {**os.environ, **(ONE_THREAD if one_thread else {})}
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         hit = None
         while proc.poll() is None and time.time() - start < max_minutes * 60:
             time.sleep(POLL_SECONDS)
@@ -135,7 +141,7 @@ def summary(algo: str, seed: int, episodes: list[tuple[int, float, float]], targ
 
 
 # ---------------------------------------------------------------- Stable-Baselines3
-def run_sb3(algo: str, seed: int, max_minutes: float, target: float, window: int) -> dict:
+def run_sb3(algo: str, seed: int, max_minutes: float, target: float, window: int, one_thread: bool) -> dict:
     """Trains in a child process (its own interpreter, like our scripts); returns its summary."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "episodes.json"
@@ -157,13 +163,15 @@ def run_sb3(algo: str, seed: int, max_minutes: float, target: float, window: int
             "--out",
             str(out),
         ]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        env = {**os.environ, **(ONE_THREAD if one_thread else {})}
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
         episodes = [tuple(e) for e in json.loads(out.read_text())]
     return summary(algo, seed, episodes, target, window)
 
 
 def sb3_child(algo: str, seed: int, max_minutes: float, target: float, window: int, out: Path) -> None:
     import gymnasium as gym
+    import torch
     from stable_baselines3 import PPO, SAC
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.env_util import make_vec_env
@@ -171,6 +179,8 @@ def sb3_child(algo: str, seed: int, max_minutes: float, target: float, window: i
 
     import curriculum_gym  # noqa: F401  (registers the IDs)
 
+    if os.environ.get("OMP_NUM_THREADS") == "1":  # --jobs > 1: one thread per run
+        torch.set_num_threads(1)
     start = time.time()
 
     def make() -> gym.Env:
@@ -233,6 +243,9 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, default=30.0, help="wall-clock limit of one run")
     parser.add_argument("--target", type=float, default=230.0)
     parser.add_argument("--window", type=int, default=20, help="training episodes in the mean")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="runs at once, each on one thread (at most the number of cores)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sample_efficiency.json")
     parser.add_argument("--child", choices=("sb3-ppo", "sb3-sac"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -240,22 +253,28 @@ def main() -> None:
         sb3_child(args.child, args.seeds, args.max_minutes, args.target, args.window, args.out)
         return
 
+    if args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    runs = []
-    for seed in range(1, args.seeds + 1):
-        for algo in args.algos:
-            run = run_ours if algo.startswith("ours") else run_sb3
-            runs.append(run(algo, seed, args.max_minutes, args.target, args.window))
-            r = runs[-1]
-            best = float("nan") if r["best_mean_return"] is None else r["best_mean_return"]
-            if r["reached"]:
-                print(f"{algo:9s} seed {seed}: reached at {r['steps']:,} steps, {r['minutes']:.1f} min", flush=True)
-            else:
-                print(
-                    f"{algo:9s} seed {seed}: not reached in {args.max_minutes:g} min ({r['last_step']:,} steps, "
-                    f"best {args.window}-episode mean {best:.1f})",
-                    flush=True,
-                )
+    jobs = [(algo, seed) for seed in range(1, args.seeds + 1) for algo in args.algos]
+
+    def train(job: tuple[str, int]) -> dict:
+        algo, seed = job
+        run = run_ours if algo.startswith("ours") else run_sb3
+        r = run(algo, seed, args.max_minutes, args.target, args.window, args.jobs > 1)
+        best = float("nan") if r["best_mean_return"] is None else r["best_mean_return"]
+        if r["reached"]:
+            print(f"{algo:9s} seed {seed}: reached at {r['steps']:,} steps, {r['minutes']:.1f} min", flush=True)
+        else:
+            print(
+                f"{algo:9s} seed {seed}: not reached in {args.max_minutes:g} min ({r['last_step']:,} steps, "
+                f"best {args.window}-episode mean {best:.1f})",
+                flush=True,
+            )
+        return r
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each run is its own process; threads only wait
+        runs = list(pool.map(train, jobs))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -264,6 +283,7 @@ def main() -> None:
                 "window": args.window,
                 "max_minutes": args.max_minutes,
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                "jobs": args.jobs,
                 "runs": runs,
             },
             indent=2,

@@ -1,11 +1,11 @@
 """curriculum-gym: automatic curriculum learning for parameterized continuous-control tasks.
 
-Importing the package registers its Gymnasium IDs (``StumpTracks-v0``, ``HexagonTracks-v0``).
+Importing the package registers its Gymnasium IDs (``StumpTracks-v0``, ``HexagonTracks-v0``, ``Parkour-v0``).
 """
 
 from curriculum_gym import plotting  # matplotlib is imported only when a plot is drawn
 from curriculum_gym.challenges import CHALLENGES, Challenge, RuggedMapping, get_challenge
-from curriculum_gym.envs import BODIES, WalkerTracksEnv
+from curriculum_gym.envs import BODIES, ParkourEnv, WalkerTracksEnv
 from curriculum_gym.evaluation import EvaluationResult, evaluate, load_test_set, test_set
 from curriculum_gym.protocols import TaskEnv, TeacherLike, TeacherProtocol
 from curriculum_gym.registration import register_envs
@@ -40,6 +40,7 @@ __all__ = [
     "CurriculumWarning",
     "EvaluationResult",
     "ParallelTeacherWrapper",
+    "ParkourEnv",
     "RuggedMapping",
     "TEACHERS",
     "TaskEnv",

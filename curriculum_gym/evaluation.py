@@ -31,6 +31,17 @@ TEST_SETS: dict[tuple[str, str], dict[str, Any]] = {
     ("StumpTracks-v0", "uniform"): {"method": "uniform", "n": 50, "seed": 2019},
     ("StumpTracks-v0", "grid"): {"method": "grid", "n_per_dim": 10},
     ("HexagonTracks-v0", "uniform"): {"method": "uniform", "n": 50, "seed": 2019},
+    # 100 tasks, as TeachMyAgent's default test set (its RandomState(31) draw cannot be reproduced with a Generator)
+    ("Parkour-v0", "uniform"): {"method": "uniform", "n": 100, "seed": 31},
+}
+#: the env options a transcribed Parkour set carries in its extra columns (constructor options of ParkourEnv)
+PARKOUR_SET_OPTIONS = ("creepers_width", "terrain_cppn_scale")
+#: (env_id, kind) -> sets transcribed from the literature: not regenerable, and partly outside the training
+#: bounds (PARKOUR.md §7.8). ``load_test_set`` returns their task columns; :func:`test_set_env_options`
+#: gives each row's values of the other columns, which are env constructor options.
+TRANSCRIBED_TEST_SETS: dict[tuple[str, str], dict[str, Any]] = {
+    ("Parkour-v0", kind): {"method": "transcribed", "options": PARKOUR_SET_OPTIONS}
+    for kind in ("walking", "swimming", "climbing")
 }
 DEFAULT_KIND = "uniform"
 #: the walker tracks' mastery threshold (``WalkerTracksEnv.mastery_threshold``); ``evaluate`` reads the env's own
@@ -44,6 +55,10 @@ def _file_name(env_id: str, kind: str) -> str:
 def generate_test_set(env_id: str, kind: str = DEFAULT_KIND) -> np.ndarray:
     """Regenerate a test set from its recipe (what the shipped file holds)."""
     recipe = _recipe(env_id, kind)
+    if recipe["method"] == "transcribed":
+        raise ValueError(
+            f"the {kind!r} set of {env_id} was transcribed from TeachMyAgent, not generated: load_test_set reads it"
+        )
     space = gym.make(env_id).unwrapped.task_space
     if recipe["method"] == "uniform":
         return np.random.default_rng(recipe["seed"]).uniform(space.low, space.high, size=(recipe["n"], space.dim))
@@ -52,7 +67,9 @@ def generate_test_set(env_id: str, kind: str = DEFAULT_KIND) -> np.ndarray:
 
 
 def load_test_set(env_id: str, kind: str = DEFAULT_KIND) -> np.ndarray:
-    """The fixed test tasks of ``env_id``, shape (n, dim): ``"uniform"`` (50) or ``"grid"`` (Stump Tracks, 10x10).
+    """The fixed test tasks of ``env_id``, shape (n, dim): ``"uniform"`` (50; 100 for Parkour) or ``"grid"``
+    (Stump Tracks, 10x10); for ``Parkour-v0`` also TeachMyAgent's ``"walking"``, ``"swimming"`` and
+    ``"climbing"`` sets (their 6 task columns: see :func:`test_set_env_options` for the other two).
 
     The same tasks serve every body. Read from the file shipped with the package
     (:func:`generate_test_set` regenerates it).
@@ -65,10 +82,44 @@ def load_test_set(env_id: str, kind: str = DEFAULT_KIND) -> np.ndarray:
         [3.0, 6.0]
     """
     env_id = env_id.split(":")[-1]
-    _recipe(env_id, kind)
+    recipe = _recipe(env_id, kind)
+    doc = _read_test_set(env_id, kind)
+    tasks = np.array(doc["tasks"], dtype=np.float64)
+    if recipe["method"] == "transcribed":
+        keep = [i for i, name in enumerate(doc["names"]) if name not in recipe["options"]]
+        tasks = tasks[:, keep]
+    return tasks
+
+
+def test_set_env_options(env_id: str, kind: str) -> list[dict[str, float]]:
+    """Per task of a transcribed set, the env options its extra columns hold (``{}`` per task for the others).
+
+    TeachMyAgent's Parkour sets have 8 columns: the 6 task numbers :func:`load_test_set`
+    returns, and ``creepers_width`` and ``terrain_cppn_scale``, which are constructor
+    options of ``Parkour-v0`` here. To evaluate a set as TeachMyAgent did, group its
+    tasks by these options and run :func:`evaluate` per group with
+    ``env_kwargs={**options, "task_bounds": ...}`` (the walking and swimming sets lie
+    outside the default training bounds; ``PARKOUR_TASK_LIMITS`` holds them all).
+
+    Example:
+        >>> test_set_env_options("Parkour-v0", "walking")[0]
+        {'creepers_width': 0.0, 'terrain_cppn_scale': 20.0}
+    """
+    env_id = env_id.split(":")[-1]
+    recipe = _recipe(env_id, kind)
+    doc = _read_test_set(env_id, kind)
+    if recipe["method"] != "transcribed":
+        return [{} for _ in doc["tasks"]]
+    columns = [(i, name) for i, name in enumerate(doc["names"]) if name in recipe["options"]]
+    return [{name: float(row[i]) for i, name in columns} for row in doc["tasks"]]
+
+
+test_set_env_options.__test__ = False  # starts with "test": not a pytest test
+
+
+def _read_test_set(env_id: str, kind: str) -> dict[str, Any]:
     text = resources.files("curriculum_gym").joinpath("test_sets", _file_name(env_id, kind)).read_text()
-    doc = json.loads(text)
-    return np.array(doc["tasks"], dtype=np.float64)
+    return json.loads(text)
 
 
 def test_set(env_id: str, kind: str = DEFAULT_KIND, body: str = "default") -> np.ndarray:
@@ -88,10 +139,11 @@ test_set.__test__ = False  # the deprecated name starts with "test": not a pytes
 
 def _recipe(env_id: str, kind: str) -> dict[str, Any]:
     env_id = env_id.split(":")[-1]
-    if (env_id, kind) not in TEST_SETS:
-        known = sorted(f"{e} ({k})" for e, k in TEST_SETS)
+    sets = {**TEST_SETS, **TRANSCRIBED_TEST_SETS}
+    if (env_id, kind) not in sets:
+        known = sorted(f"{e} ({k})" for e, k in sets)
         raise ValueError(f"no test set {kind!r} for {env_id!r}; available: {known}")
-    return TEST_SETS[(env_id, kind)]
+    return sets[(env_id, kind)]
 
 
 @dataclass

@@ -20,6 +20,7 @@ import gymnasium as gym
 import numpy as np
 
 from curriculum_gym.challenges import Challenge, challenge_env_kwargs
+from curriculum_gym.envs.parkour import ParkourEnv
 from curriculum_gym.envs.walker import WalkerTracksEnv
 
 #: ID -> the keyword arguments that make it
@@ -31,6 +32,9 @@ MAX_EPISODE_STEPS = 2000
 #: the spec's ``reward_threshold``: an episode with at least this return is mastered (the env's own constant)
 REWARD_THRESHOLD = float(getattr(WalkerTracksEnv, "mastery_threshold", 230.0))
 ENTRY_POINT = "curriculum_gym.registration:make_walker"
+#: ID -> the keyword arguments that make it (TeachMyAgent's Parkour, walker bodies)
+PARKOUR_IDS: dict[str, dict[str, Any]] = {"Parkour-v0": {}}
+PARKOUR_ENTRY_POINT = "curriculum_gym.registration:make_parkour"
 
 #: Multi-env constructors whose sub-envs should share one teacher built from a name:
 #: (module, function) -> the name of that function's dict of keyword arguments for each sub-env.
@@ -72,6 +76,46 @@ def make_walker(
     if not isinstance(task_in_obs, (bool, np.bool_)):
         raise TypeError(f"task_in_obs must be a bool; got {task_in_obs!r}")
     env = WalkerTracksEnv(track=track, **env_kwargs)
+    return _with_teacher(env, teacher, teacher_options, task_in_obs, reseed_teacher, env_kwargs)
+
+
+def make_parkour(
+    teacher: Any = None,
+    teacher_options: dict[str, Any] | None = None,
+    task_in_obs: bool = False,
+    reseed_teacher: bool | None = None,
+    challenge: str | Challenge | None = None,
+    **env_kwargs: Any,
+) -> gym.Env:
+    """Entry point of ``Parkour-v0``: a :class:`~curriculum_gym.envs.parkour.ParkourEnv`, wrapped as
+    :func:`make_walker` wraps the walker tracks (``teacher=``, ``teacher_options=``, ``task_in_obs=``,
+    ``reseed_teacher=``). The TeachMyAgent challenges are defined on Stump Tracks: ``challenge=`` is refused.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> env = gym.make("Parkour-v0", teacher="random")
+        >>> env.unwrapped.task_space.dim
+        6
+    """
+    if challenge is not None:
+        raise ValueError(
+            f"challenge={challenge!r}: challenges apply to StumpTracks-v0 and HexagonTracks-v0, not Parkour"
+        )
+    if not isinstance(task_in_obs, (bool, np.bool_)):
+        raise TypeError(f"task_in_obs must be a bool; got {task_in_obs!r}")
+    env = ParkourEnv(**env_kwargs)
+    return _with_teacher(env, teacher, teacher_options, task_in_obs, reseed_teacher, env_kwargs)
+
+
+def _with_teacher(
+    env: gym.Env,
+    teacher: Any,
+    teacher_options: dict[str, Any] | None,
+    task_in_obs: bool,
+    reseed_teacher: bool | None,
+    env_kwargs: dict[str, Any],
+) -> gym.Env:
+    """``env`` in a TeacherWrapper when a teacher is given (and a TaskObservation when asked)."""
     if teacher is None:
         if teacher_options or reseed_teacher is not None:
             raise ValueError("teacher_options and reseed_teacher need a teacher, e.g. gym.make(ID, teacher='alp-gmm')")
@@ -165,4 +209,13 @@ def register_envs() -> None:
                 kwargs=dict(kwargs),
                 max_episode_steps=MAX_EPISODE_STEPS,
                 reward_threshold=REWARD_THRESHOLD,
+            )
+    for env_id, kwargs in PARKOUR_IDS.items():
+        if env_id not in gym.registry:
+            gym.register(
+                id=env_id,
+                entry_point=PARKOUR_ENTRY_POINT,
+                kwargs=dict(kwargs),
+                max_episode_steps=MAX_EPISODE_STEPS,
+                reward_threshold=float(ParkourEnv.mastery_threshold),
             )

@@ -89,6 +89,8 @@ def load_policy(run_dir: str | Path):
         env_id = args.env_id
     probe.close()
     if algo == "sac":
+        if "critic" not in state:
+            raise SystemExit(f"{run_dir} was trained by an older SAC baseline (separate Q-networks): not loadable")
         actor = script.Actor(obs_dim, act_dim, args.hidden)
         actor.load_state_dict(runs.to_torch_tree(state["actor"]))
         policy = script.make_eval_policy(actor)

@@ -181,6 +181,85 @@ def test_ppo_gaussian_and_flat_parameters_match_torch():
     assert not torch.equal(agent.critic[0].weight, reference.critic[0].weight)
 
 
+def load_sac_script():
+    spec = importlib.util.spec_from_file_location(
+        "sac_continuous_action", ROOT / "baselines" / "sac_continuous_action.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sac_networks_match_plain_torch_layers():
+    """The two-copy critic is two ReLU MLPs; the actor's log-density is the tanh-squashed Normal's."""
+    import torch
+    from torch.distributions.normal import Normal
+
+    sac = load_sac_script()
+    torch.manual_seed(0)
+    critic = sac.Critic(24, 4, (32, 16))
+    params = critic.flat.detach().split(critic.sizes)
+    obs, action = torch.randn(8, 24), torch.rand(8, 4) * 2 - 1
+    for copy_index in range(2):
+        h = torch.cat([obs, action], 1)
+        for k in range(0, len(params), 2):
+            w = params[k].view(critic.shapes[k])[copy_index]
+            b = params[k + 1].view(critic.shapes[k + 1])[copy_index]
+            h = torch.nn.functional.linear(h, w.T, b)
+            h = torch.relu(h) if k + 2 < len(params) else h
+        torch.testing.assert_close(critic(obs, action)[copy_index], h[:, 0])
+    assert not torch.equal(critic(obs, action)[0], critic(obs, action)[1])  # two independent initialisations
+
+    actor = sac.Actor(24, 4, (32, 16))
+    torch.manual_seed(1)
+    sampled, log_prob = actor.sample(obs)
+    torch.manual_seed(1)
+    mean, log_std = actor.mean_and_log_std(obs)
+    u = mean + log_std.exp() * torch.randn_like(mean)
+    torch.testing.assert_close(sampled, torch.tanh(u))
+    expected = (Normal(mean, log_std.exp()).log_prob(u) - torch.log(1 - torch.tanh(u) ** 2)).sum(1)
+    torch.testing.assert_close(log_prob, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_sac_update_steps_every_part_and_never_the_critics_from_the_actor_loss():
+    import torch
+
+    sac = load_sac_script()
+    torch.manual_seed(0)
+    args = sac.Args(hidden=(32, 32), tau=0.5)
+    student = sac.Student(24, 4, args)
+    before = {
+        "actor": student.actor.flat.detach().clone(),
+        "critic": student.critic.flat.detach().clone(),
+        "target": student.critic_target.clone(),
+        "log_alpha": student.log_alpha.detach().clone(),
+    }
+    batch = (torch.randn(16, 24), torch.rand(16, 4) * 2 - 1, torch.randn(16, 24), torch.randn(16), torch.zeros(16))
+    losses = student.update(batch, args.gamma, args.tau, student.alpha())
+    assert set(losses) == {"qf_loss", "actor_loss"}
+    assert not torch.equal(student.actor.flat, before["actor"])
+    assert not torch.equal(student.critic.flat, before["critic"])
+    assert not torch.equal(student.log_alpha, before["log_alpha"])
+    # soft update: target <- target + tau * (critic - target)
+    torch.testing.assert_close(student.critic_target, before["target"] + 0.5 * (student.critic.flat - before["target"]))
+    # the actor's loss leaves no gradient on the critics: their gradient is the critic loss's alone
+    obs, actions, next_obs, rewards, terminated = batch
+    student.critic_optimizer.zero_grad()
+    student.critic.flat.grad = None
+    pi, log_pi = student.actor.sample(obs)
+    (student.critic(obs, pi, student.critic.flat.detach()).min(0).values - log_pi).mean().backward()
+    assert student.critic.flat.grad is None and student.actor.flat.grad is not None
+    # a checkpoint's round trip restores every part
+    clone = sac.Student(24, 4, args)
+    clone.load_state_dict(student.state_dict())
+    for a, b in ((clone.actor.flat, student.actor.flat), (clone.critic.flat, student.critic.flat)):
+        assert torch.equal(a, b)
+    assert torch.equal(clone.critic_target, student.critic_target)
+    with pytest.raises(ValueError, match="older version"):
+        clone.load_state_dict({"actor": {}, "qf1": {}})
+
+
 @pytest.mark.slow
 def test_training_throughput_benchmark_quick(tmp_path):
     pytest.importorskip("stable_baselines3")
@@ -190,6 +269,11 @@ def test_training_throughput_benchmark_quick(tmp_path):
     results = bench.main(["--quick", "--variants", "sb3 PPO", "ours, sync envs"])
     assert set(results) == {"sb3 PPO", "ours, sync envs"}
     assert all(wall > 0 and cpu > 0 for values in results.values() for wall, cpu in values)
+    results = bench.main(["--algo", "sac", "--quick", "--variants", "sb3 SAC", "ours, 1 thread"])
+    assert set(results) == {"sb3 SAC", "ours, 1 thread"}
+    assert all(wall > 0 and cpu > 0 for values in results.values() for wall, cpu in values)
+    with pytest.raises(SystemExit):  # a PPO row is not a SAC row
+        bench.main(["--algo", "sac", "--quick", "--variants", "ours, sync envs"])
 
 
 @pytest.mark.slow

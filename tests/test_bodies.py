@@ -26,6 +26,10 @@ FACTS = {
     "millipede": (54, 16, 9.529),
     "wheel": (34, 8, 2.542),
     "chimpanzee": (50, 14, 8.116),
+    "fish": (26, 4, 1.540),
+    "amphibian": (24, 4, 1.628),
+    "climber": (42, 12, 7.990),
+    "climber_chest": (32, 8, 7.094),
 }
 
 
@@ -58,7 +62,8 @@ def test_check_env_and_sizes(env_id, body):
 def test_total_mass_matches_teachmyagent(body):
     env = gym.make("StumpTracks-v0", body=body).unwrapped
     env.reset(seed=0)
-    mass = env.walker.hull.mass + sum(part.mass for part in env.walker.parts)
+    walker = env.walker
+    mass = walker.hull.mass + sum(part.mass for part in walker.parts) + sum(hand.mass for hand in walker.sensors)
     assert mass == pytest.approx(FACTS[body][2], abs=1e-3)
 
 
@@ -145,7 +150,7 @@ def test_a_very_wide_body_gets_a_longer_start_pad_of_whole_steps():
 @pytest.mark.parametrize(
     ("body", "options", "error", "message"),
     [
-        ("dog", None, ValueError, "allowed bodies: \\['big_quadru', 'chimpanzee'"),
+        ("dog", None, ValueError, "allowed bodies: \\['amphibian', 'big_quadru'"),
         ("spider", {"legs": 3}, ValueError, "allowed: \\['motors_torque', 'n_leg_pairs'\\]"),
         ("spider", {"n_leg_pairs": 0}, ValueError, "n_leg_pairs must be an integer in \\[1, 8\\]"),
         ("millipede", {"n_segments": 4.0}, TypeError, "n_segments must be an integer"),
@@ -195,7 +200,9 @@ def test_a_handmade_body_spec():
         get_body(spec, {"motors_torque": 1})
 
 
-@pytest.mark.parametrize("body", ["default", "classic_bipedal", "small_bipedal", "big_quadru", "spider", "millipede"])
+@pytest.mark.parametrize(
+    "body", ["default", "classic_bipedal", "small_bipedal", "big_quadru", "spider", "millipede", "amphibian"]
+)
 def test_multiwalker_carries_with_legged_bodies(body):
     env = multiwalker_tracks_v0.parallel_env(n_walkers=2, body=body)
     obs, _ = env.reset(seed=0)
@@ -205,7 +212,7 @@ def test_multiwalker_carries_with_legged_bodies(body):
     assert all(np.isfinite(o).all() for o in obs.values())
 
 
-@pytest.mark.parametrize("body", ["wheel", "chimpanzee"])
+@pytest.mark.parametrize("body", ["wheel", "chimpanzee", "fish", "climber", "climber_chest"])
 def test_multiwalker_refuses_bodies_that_cannot_carry(body):
     with pytest.raises(ValueError, match="cannot carry the package; allowed bodies"):
         multiwalker_tracks_v0.parallel_env(body=body)

@@ -1,11 +1,11 @@
-"""Walker bodies as data: parts, joints and motors, built into Box2D by one generic builder.
+"""Bodies as data: parts, joints, motors and hands, built into Box2D by one generic builder.
 
 A :class:`BodySpec` lists rigid :class:`Part` s (a box or a polygon, in pixels;
 the env divides by its ``SCALE`` at build time) and revolute :class:`Joint` s
 between them. Motorised joints are the action, in their order; each adds its
 angle and speed (and, for joints whose child part senses the ground, a contact
-flag) to the observation. :class:`~curriculum_gym.envs.walker_body.Walker` is
-the one builder.
+flag) to the observation; a climber's :class:`Hand` s add a grasp command each after
+them. :class:`~curriculum_gym.envs.walker_body.Walker` is the one builder.
 
 The catalogue (``BODIES``, options through :func:`get_body`):
 
@@ -15,6 +15,17 @@ The catalogue (``BODIES``, options through :func:`get_body`):
 - ``classic_bipedal``, ``small_bipedal``, ``big_quadru``, ``spider``, ``millipede``,
   ``wheel``, ``chimpanzee``: TeachMyAgent's walker bodies (Romac et al., ICML 2021;
   ``chimpanzee`` is its ``profile_chimpanzee``), on Stump Tracks with its sizes.
+- ``fish`` (a swimmer) and ``amphibian`` (TeachMyAgent's ``amphibious_bipedal``): bodies
+  for Parkour's water, lighter than the walkers (densities relative to the water's 1.0:
+  the fish 0.99 throughout, the amphibian's hull 1.25 and legs 0.25). On the tracks,
+  which have no water, the fish just flops.
+- ``climber`` and ``climber_chest``: TeachMyAgent's ``climbing_profile_chimpanzee`` and
+  ``climbing_chest_profile_chimpanzee``, whose hands grasp Parkour's ceiling and creepers
+  (:class:`Hand`; one grasp command per hand after the motors). On the tracks, which have
+  no ceiling, the grasp commands only cost torque and the hands read 0.
+
+A body's ``category`` (walker, swimmer, amphibian or climber) decides what Parkour gives
+it by default: its lidar fan and how long it survives in or out of the water.
 
 Adding a morphology is one more function returning a :class:`BodySpec` and one
 line in ``_CATALOGUE``.
@@ -39,7 +50,12 @@ Decisions where TeachMyAgent's own code is odd, made on purpose:
   Portelas et al. keep their exact trajectories, tested bit for bit.
 - Spawn heights: ``default``, ``short`` and ``quadru`` at twice their leg length,
   TeachMyAgent's bodies at their own centre height above the ground, as on its Stump
-  Tracks.
+  Tracks; the fish 1 m higher still (its body lifts itself by 1 m), on both tracks and Parkour.
+- The climbers' lower legs are critical in Parkour only (TeachMyAgent makes them critical on
+  Stump Tracks too, where a standing climber's feet touch the ground on its first step and end
+  every episode at once); on the tracks, as the walking chimpanzee, only head and chest are.
+- The fish gets the random spawn push on its head like every other body (TeachMyAgent
+  draws it but does not apply it to the fish).
 """
 
 from __future__ import annotations
@@ -148,6 +164,25 @@ class Joint:
 
 
 @dataclass(frozen=True)
+class Hand:
+    """A grasping hand sensor: a circle of ``radius`` pixels welded to ``part``, centred at ``position``
+    (pixels from the spawn point). It never collides; in Parkour it grips the ceiling or a creeper it
+    touches while its grasp command is > 0 (TeachMyAgent's climbers).
+
+    Each hand adds one grasp command to the action, after the motors, and ``[touching, grasping]``
+    to the observation, after the motor block.
+    """
+
+    part: str
+    position: Point
+    radius: float = 1.5
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "position", _numbers(f"hand on {self.part!r} position", self.position, 2))
+        _positive(f"hand on {self.part!r} radius", self.radius)
+
+
+@dataclass(frozen=True)
 class BodySpec:
     """A walker: its parts, joints, motors and the rules that depend on the body.
 
@@ -157,7 +192,12 @@ class BodySpec:
     per motor per unit of ``min(|a|, 1)``; ``spawn_height`` (pixels) puts the body's
     spawn point (the origin of part positions and anchors) above the ground;
     ``width`` (pixels, the body's extent along the track) sizes the flat start pad. ``head_angle_shaping`` keeps the ``-5 |angle|`` reward term;
-    ``carries_package`` says whether the multi-walker env accepts the body.
+    ``carries_package`` says whether the multi-walker env accepts the body;
+    ``parkour_critical`` lists the parts whose contact ends a Parkour episode (TeachMyAgent:
+    none for its walkers, whose hulls may touch the ground there; the chimpanzee's head and chest);
+    ``category`` (one of :data:`CATEGORIES`) decides Parkour's defaults for the body: its lidar fan
+    and how many steps it survives under water (walkers, climbers) or out of it (swimmers);
+    ``hands`` are the grasping sensors of a climber (:class:`Hand`).
     """
 
     name: str
@@ -171,15 +211,22 @@ class BodySpec:
     width: float
     head_angle_shaping: bool = True
     carries_package: bool = True
+    parkour_critical: tuple[str, ...] = ()
+    category: str = "walker"
+    hands: tuple[Hand, ...] = ()
 
     def __post_init__(self) -> None:
-        for field_name in ("parts", "joints", "critical"):
+        if self.category not in CATEGORIES:
+            raise ValueError(f"body {self.name!r} category must be one of {list(CATEGORIES)}; got {self.category!r}")
+        for field_name in ("parts", "joints", "critical", "parkour_critical", "hands"):
             value = getattr(self, field_name)
             if isinstance(value, str) or not isinstance(value, (tuple, list)):
                 raise TypeError(f"body {self.name!r}: {field_name} must be a tuple; got {value!r}")
             object.__setattr__(self, field_name, tuple(value))
         if not all(isinstance(p, Part) for p in self.parts) or not all(isinstance(j, Joint) for j in self.joints):
             raise TypeError(f"body {self.name!r}: parts must be Parts and joints Joints")
+        if not all(isinstance(h, Hand) for h in self.hands):
+            raise TypeError(f"body {self.name!r}: hands must be Hands")
         for field_name in ("motors_torque", "spawn_height", "width"):
             _positive(f"body {self.name!r} {field_name}", getattr(self, field_name))
         if not (math.isfinite(self.torque_cost) and self.torque_cost >= 0):
@@ -187,7 +234,13 @@ class BodySpec:
         names = [p.name for p in self.parts]
         if len(set(names)) != len(names):
             raise ValueError(f"body {self.name!r}: part names must be unique; got {names}")
-        unknown = {self.reference, *self.critical, *(n for j in self.joints for n in (j.parent, j.child))} - set(names)
+        unknown = {
+            self.reference,
+            *self.critical,
+            *self.parkour_critical,
+            *(n for j in self.joints for n in (j.parent, j.child)),
+            *(h.part for h in self.hands),
+        } - set(names)
         if unknown:
             raise ValueError(f"body {self.name!r} refers to unknown parts {sorted(unknown)}; parts: {names}")
 
@@ -198,18 +251,21 @@ class BodySpec:
 
     @property
     def action_dim(self) -> int:
-        return len(self.motors)
+        """One command per motor, then one grasp command per hand."""
+        return len(self.motors) + len(self.hands)
 
     @property
     def obs_dim(self) -> int:
-        """Reference-part block (4), per motor 2 values (+1 contact flag), 10 lidar readings."""
-        return 4 + sum(3 if j.senses_contact else 2 for j in self.motors) + 10
+        """Reference-part block (4), per motor 2 values (+1 contact flag), per hand 2, 10 lidar readings."""
+        return 4 + sum(3 if j.senses_contact else 2 for j in self.motors) + 2 * len(self.hands) + 10
 
     def part(self, name: str) -> Part:
         return next(p for p in self.parts if p.name == name)
 
 
 MAX_VERTICES = 8  # Box2D's b2_maxPolygonVertices
+#: the kinds of body; Parkour picks each one's lidar fan and survival limits (see ``parkour.CATEGORY_RULES``)
+CATEGORIES = ("walker", "swimmer", "amphibian", "climber")
 
 
 def _numbers(what: str, values: Any, n: int) -> tuple[float, ...]:
@@ -234,6 +290,9 @@ HIP_SPEED, KNEE_SPEED = 4.0, 6.0
 TORQUE_PENALTY = 0.00035  # BipedalWalker's reward cost per unit of torque, at 80 torque units
 _BIPED_HULL = ((-30, +9), (+6, +9), (+34, +1), (+34, -8), (-30, -8))
 _QUADRU_HULL = ((-46, +13), (+6, +13), (+50, +5), (+50, -12), (-46, -12))
+#: the swimmers' and amphibians' densities, relative to the water's (Parkour's WATER_DENSITY, 1.0)
+FISH_DENSITY = 0.99  # slightly lighter than water: a submerged fish rises slowly
+AMPHIBIAN_DENSITIES = (1.25, 0.25)  # hull, legs: it floats
 
 
 def legged_walker(
@@ -305,6 +364,7 @@ def _two_segment_leg(
     sizes: tuple[Point, Point],
     leg_angle: float = 0.0,
     shade: int = 0,
+    density: float = 1.0,
 ) -> tuple[list[Part], list[Joint]]:
     """A hip and a knee with BipedalWalker's limits, the leg pointing along ``direction`` from ``hip``."""
     (upper_w, upper_h), (lower_w, lower_h) = sizes
@@ -317,6 +377,7 @@ def _two_segment_leg(
             angle=leg_angle,
             shade=shade,
             position=(hip[0] + dx * upper_h / 2, hip[1] + dy * upper_h / 2),
+            density=density,
         ),
         Part(
             f"lower_{tag}",
@@ -324,6 +385,7 @@ def _two_segment_leg(
             angle=leg_angle,
             shade=shade,
             position=(knee[0] + dx * lower_h / 2, knee[1] + dy * lower_h / 2),
+            density=density,
         ),
     ]
     joints = [
@@ -341,11 +403,21 @@ def _two_segment_leg(
     return parts, joints
 
 
-def _bipedal(name: str, leg_h: float, motors_torque: float) -> BodySpec:
-    parts = [Part("hull", vertices=_BIPED_HULL, density=5.0, friction=0.1)]
+def _bipedal(
+    name: str,
+    leg_h: float,
+    motors_torque: float,
+    hull_density: float = 5.0,
+    leg_density: float = 1.0,
+    critical: tuple[str, ...] = ("hull",),
+    category: str = "walker",
+) -> BodySpec:
+    parts = [Part("hull", vertices=_BIPED_HULL, density=hull_density, friction=0.1)]
     joints: list[Joint] = []
     for leg in range(2):
-        p, j = _two_segment_leg("hull", f"leg_{leg}", (0, -3), (0, -1), ((8, leg_h), (6.4, leg_h)), shade=leg)
+        p, j = _two_segment_leg(
+            "hull", f"leg_{leg}", (0, -3), (0, -1), ((8, leg_h), (6.4, leg_h)), shade=leg, density=leg_density
+        )
         parts += p
         joints += j
     return BodySpec(
@@ -353,11 +425,12 @@ def _bipedal(name: str, leg_h: float, motors_torque: float) -> BodySpec:
         tuple(parts),
         tuple(joints),
         "hull",
-        ("hull",),
+        critical,
         motors_torque,
         TORQUE_PENALTY * 80,
         spawn_height=3 + 2 * leg_h,
         width=64,
+        category=category,
     )
 
 
@@ -504,17 +577,14 @@ def wheel(motors_torque: float = 500.0) -> BodySpec:
     )
 
 
-def chimpanzee(motors_torque: float = 100.0) -> BodySpec:
-    """TeachMyAgent's profile chimpanzee: head, chest, two legs, two arms with three-part hands (50 / 14).
-
-    The head leads (lidar, reward, no angle term); head or chest on the ground ends the episode.
-    """
+def _chimpanzee_trunk(legs: bool = True) -> tuple[list[Part], list[Joint]]:
+    """The profile chimpanzees' chest, head (on a loose neck) and, with ``legs``, two coincident legs."""
     parts = [
         Part("chest", vertices=((-12, 25), (12, 25), (8, -20), (-8, -20)), density=5.0, friction=0.1, shade=2),
         Part("head", size=(10, 20), position=(0, 38.5), density=5.0, friction=0.1),
     ]
     joints = [Joint("chest", "head", (-0.1 * PI, 0.1 * PI), anchor=(0, 22.5))]
-    for leg in range(2):
+    for leg in range(2 if legs else 0):
         parts += [
             Part(f"upper_leg_{leg}", size=(8, 28), position=(0, -26), shade=leg),
             Part(f"lower_leg_{leg}", size=(6.4, 28), position=(0, -54), shade=leg),
@@ -531,6 +601,15 @@ def chimpanzee(motors_torque: float = 100.0) -> BodySpec:
                 angle_correction=1.0,
             ),
         ]
+    return parts, joints
+
+
+def chimpanzee(motors_torque: float = 100.0) -> BodySpec:
+    """TeachMyAgent's profile chimpanzee: head, chest, two legs, two arms with three-part hands (50 / 14).
+
+    The head leads (lidar, reward, no angle term); head or chest on the ground ends the episode.
+    """
+    parts, joints = _chimpanzee_trunk()
     for arm in range(2):
         parts += [
             Part(f"upper_arm_{arm}", size=(8, 28), position=(0, 8), shade=arm),
@@ -560,7 +639,120 @@ def chimpanzee(motors_torque: float = 100.0) -> BodySpec:
         width=24,
         head_angle_shaping=False,
         carries_package=False,
+        parkour_critical=("head", "chest"),
     )
+
+
+def fish(motors_torque: float = 80.0) -> BodySpec:
+    """TeachMyAgent's fish: a head, two body segments and a tail in a row, a fin under the head (26 / 4).
+
+    A swimmer, 0.99 times as dense as water throughout: it floats gently when submerged and
+    flops out of it. The head leads (lidar, reward, no angle term); no part is critical.
+    """
+    density = FISH_DENSITY
+    fin_angle = -0.2 * PI
+    fin_pivot = (0.0, -5.0)  # TeachMyAgent: 0.2 m - 11 px below the head's centre
+    fin_centre = (fin_pivot[0] + 10 * math.sin(fin_angle), fin_pivot[1] - 10 * math.cos(fin_angle))
+    parts = (
+        Part(
+            "head",
+            vertices=((-20, 12), (6, 12), (15, 4), (15, -4), (6, -12), (-20, -12)),
+            density=density,
+            friction=0.1,
+            shade=2,
+        ),
+        Part("body_0", vertices=((-8, 9), (8, 12), (8, -12), (-8, -9)), position=(-25.5, 0), density=density, shade=2),
+        Part("body_1", vertices=((-8, 4), (8, 9), (8, -9), (-8, -4)), position=(-41.5, 0), density=density, shade=2),
+        Part("tail", vertices=((-4, 2), (4, 4), (4, -4), (-4, -2)), position=(-53.5, 0), density=density, shade=2),
+        Part("fin", size=(2, 20), position=fin_centre, angle=fin_angle, density=density),
+    )
+    swim = dict(speed=6.0, senses_contact=True)
+    joints = (
+        Joint("head", "body_0", (-0.1 * PI, 0.2 * PI), anchor=(-17.5, 0), **swim),
+        Joint("body_0", "body_1", (-0.15 * PI, 0.15 * PI), anchor=(-33.5, 0), **swim),
+        Joint("body_1", "tail", (-0.3 * PI, 0.3 * PI), anchor=(-49.5, 0), **swim),
+        Joint("head", "fin", (-0.3 * PI, 0.2 * PI), anchor=fin_pivot, **swim),
+    )
+    return BodySpec(
+        "fish",
+        parts,
+        joints,
+        "head",
+        (),
+        motors_torque,
+        TORQUE_PENALTY * 80,
+        spawn_height=9 + 30,  # TeachMyAgent's centre height, 9 px, and its 1 m lift
+        width=72.5,
+        head_angle_shaping=False,
+        carries_package=False,
+        category="swimmer",
+    )
+
+
+def amphibian(motors_torque: float = 80.0) -> BodySpec:
+    """TeachMyAgent's amphibious biped: ``classic_bipedal`` with a hull 1.25 and legs 0.25 times as dense
+    as water, so it floats (24 / 4). No part is critical, on the tracks either."""
+    return _bipedal(
+        "amphibian",
+        34,
+        motors_torque,
+        hull_density=AMPHIBIAN_DENSITIES[0],
+        leg_density=AMPHIBIAN_DENSITIES[1],
+        critical=(),
+        category="amphibian",
+    )
+
+
+def _climber(name: str, legs: bool, motors_torque: float) -> BodySpec:
+    parts, joints = _chimpanzee_trunk(legs)
+    hands = []
+    for arm in range(2):  # pointing up, each ending in a hand with a grasping sensor
+        parts += [
+            Part(f"upper_arm_{arm}", size=(8, 28), position=(0, 36), shade=arm),
+            Part(f"lower_arm_{arm}", size=(6.4, 28), position=(0, 64), shade=arm),
+            Part(f"hand_{arm}", size=(4, 8), position=(0, 82), shade=arm),
+        ]
+        joints += [
+            Joint("chest", f"upper_arm_{arm}", (-1.5 * PI, 0.0), anchor=(0, 22), speed=4.0),
+            Joint(f"upper_arm_{arm}", f"lower_arm_{arm}", (0.0, 0.75 * PI), anchor=(0, 50), speed=4.0),
+            Joint(
+                f"lower_arm_{arm}", f"hand_{arm}", (-0.5 * PI, 0.5 * PI), anchor=(0, 78), speed=8.0, senses_contact=True
+            ),
+        ]
+        hands.append(Hand(f"hand_{arm}", (0, 86)))
+    hanging_critical = ("head", "chest", "lower_leg_0", "lower_leg_1") if legs else ("head", "chest")
+    return BodySpec(
+        name,
+        tuple(parts),
+        tuple(joints),
+        "head",
+        ("head", "chest"),
+        motors_torque,
+        0.00007 * 80,
+        spawn_height=68,
+        width=24,
+        head_angle_shaping=False,
+        carries_package=False,
+        parkour_critical=hanging_critical,
+        category="climber",
+        hands=tuple(hands),
+    )
+
+
+def climber(motors_torque: float = 100.0) -> BodySpec:
+    """TeachMyAgent's climbing profile chimpanzee: the chimpanzee with arms pointing up, each ending in a
+    hand that grasps (42 / 12: 10 motors, then 2 grasp commands).
+
+    The head leads (lidar, reward, no angle term). In Parkour, where it starts hanging from the ceiling,
+    its head, chest or a lower leg touching anything but the ceiling ends the episode; on the tracks,
+    where it stands, its head or chest touching the ground does.
+    """
+    return _climber("climber", True, motors_torque)
+
+
+def climber_chest(motors_torque: float = 100.0) -> BodySpec:
+    """TeachMyAgent's climbing chest chimpanzee: ``climber`` without legs (32 / 8: 6 motors, 2 grasps)."""
+    return _climber("climber_chest", False, motors_torque)
 
 
 _CATALOGUE: Mapping[str, Callable[..., BodySpec]] = MappingProxyType(
@@ -575,6 +767,10 @@ _CATALOGUE: Mapping[str, Callable[..., BodySpec]] = MappingProxyType(
         "millipede": millipede,
         "wheel": wheel,
         "chimpanzee": chimpanzee,
+        "fish": fish,
+        "amphibian": amphibian,
+        "climber": climber,
+        "climber_chest": climber_chest,
     }
 )
 #: every named body with its default options

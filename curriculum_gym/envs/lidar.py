@@ -43,21 +43,24 @@ class TerrainLidar:
         self._inv_drop = 1.0 / -self.dy  # fraction per unit of height above the ground
         self.n_rays = n_rays
 
-        order = sorted(range(len(polygons)), key=lambda i: float(polygons[i][:, 0].min()))
-        polys = [np.asarray(polygons[i], dtype=np.float64) for i in order]
-        self._xmin = [float(p[:, 0].min()) for p in polys]
-        self._max_width = max((float(p[:, 0].max() - p[:, 0].min()) for p in polys), default=0.0)
-        p_count = len(polys)
-        nx = np.zeros((p_count, MAX_VERTICES))
-        ny = np.zeros((p_count, MAX_VERTICES))
-        offset = np.zeros((p_count, MAX_VERTICES))
-        used = np.zeros((p_count, MAX_VERTICES), dtype=bool)
-        for k, p in enumerate(polys):
-            e = np.roll(p, -1, axis=0) - p  # edge i goes from vertex i to i + 1
-            m = len(p)
-            nx[k, :m], ny[k, :m] = e[:, 1], -e[:, 0]  # outward normal of a CCW polygon
-            offset[k, :m] = nx[k, :m] * p[:, 0] + ny[k, :m] * p[:, 1]
-            used[k, :m] = True
+        # every polygon's vertices in one (P, MAX_VERTICES) array, padded; sorted by leftmost x
+        counts = np.array([len(poly) for poly in polygons], dtype=np.intp)
+        used = np.arange(MAX_VERTICES) < counts[:, None]
+        vx, vy = np.zeros(used.shape), np.zeros(used.shape)
+        if len(polygons):
+            vx[used], vy[used] = np.concatenate([np.asarray(poly, dtype=np.float64) for poly in polygons]).T
+        xmin = np.where(used, vx, np.inf).min(axis=1)
+        order = np.argsort(xmin, kind="stable")
+        counts, used, vx, vy, xmin = counts[order], used[order], vx[order], vy[order], xmin[order]
+        self._xmin = xmin.tolist()
+        widths = np.where(used, vx, -np.inf).max(axis=1) - xmin
+        self._max_width = float(widths.max()) if len(widths) else 0.0
+        # edge i goes from vertex i to i + 1 (the last back to the first)
+        following = (np.arange(MAX_VERTICES) + 1) % np.maximum(counts, 1)[:, None]
+        ex = np.take_along_axis(vx, following, axis=1) - vx
+        ey = np.take_along_axis(vy, following, axis=1) - vy
+        nx, ny = np.where(used, ey, 0.0), np.where(used, -ex, 0.0)  # outward normal of a CCW polygon
+        offset = np.where(used, nx * vx + ny * vy, 0.0)
         self._nx, self._ny, self._offset = nx, ny, offset
         # The ray directions are fixed, so the denominators are too: precompute.
         den = nx[..., None] * self.dx + ny[..., None] * self.dy  # (P, V, R)

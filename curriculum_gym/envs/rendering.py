@@ -115,6 +115,85 @@ class WalkerRenderer:
             self.screen = None
 
 
+CEILING, CEILING_EDGE = (120, 110, 100), (80, 70, 60)
+WATER_RGBA = (40, 90, 230, 110)
+CREEPER, CREEPER_EDGE = (60, 170, 60), (30, 110, 30)
+
+
+class ParkourRenderer(WalkerRenderer):
+    """Renders Parkour: the ground and the ceiling filled, translucent water, creepers, the walker and its
+    lidar rays; the camera follows the reference part in x and y."""
+
+    def draw_parkour(
+        self,
+        terrain: tuple[np.ndarray, np.ndarray, np.ndarray],
+        water: tuple[float, float, float, float],
+        creepers: np.ndarray,
+        finish_x: float,
+        walker: Walker,
+        rays: np.ndarray,
+        camera_x: float,
+        camera_y: float,
+    ) -> np.ndarray | None:
+        """Draw with world ``(camera_x, camera_y)`` at the bottom-left corner; ``rays`` (n, 2) from the reference
+        part to each lidar hit."""
+        pg, p = self.pygame, self.physics
+        s, w, h = p.scale, p.viewport_w, p.viewport_h
+
+        def to_px(points) -> list[tuple[float, float]]:
+            return [((x - camera_x) * s, h - (y - camera_y) * s) for x, y in points]
+
+        def polygon_px(points) -> list[tuple[float, float]]:
+            return clip_polygon(to_px(points), -w, -h, 2 * w, 2 * h)
+
+        surf = self.surf
+        surf.fill(SKY)
+        x, ground, ceiling = terrain
+        left, right = camera_x - 1, camera_x + w / s + 1
+        bottom, top = camera_y - 1, camera_y + h / s + 1
+        first = max(0, int(np.searchsorted(x, left)) - 1)
+        last = min(len(x) - 1, int(np.searchsorted(x, right)) + 1)
+        for i in range(first, last):  # one convex trapezoid per terrain segment, down to / up to the view's edge
+            x0, x1 = float(x[i]), float(x[i + 1])
+            for profile, edge, fill, line in ((ground, bottom, GROUND, GRASS), (ceiling, top, CEILING, CEILING_EDGE)):
+                y0, y1 = float(profile[i]), float(profile[i + 1])
+                pts = polygon_px([(x0, y0), (x1, y1), (x1, edge), (x0, edge)])
+                if len(pts) >= 3:
+                    pg.draw.polygon(surf, fill, pts)
+                pg.draw.line(surf, line, *to_px([(x0, y0), (x1, y1)]), 2)
+        for x0, x1, y0, y1 in np.asarray(creepers).tolist():
+            if x1 < left or x0 > right:
+                continue
+            pts = polygon_px([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+            if len(pts) >= 3:
+                pg.draw.polygon(surf, CREEPER, pts)
+                pg.draw.polygon(surf, CREEPER_EDGE, pts, width=1)
+        px, py = walker.hull.position
+        for dx, dy in np.asarray(rays).tolist():
+            pg.draw.line(surf, LIDAR, *to_px([(px, py), (px + dx, py + dy)]), 1)
+        for part, shade in zip(walker.parts, walker.shades):
+            fill, edge = PART_COLORS[shade]
+            self._draw_body(part, fill, edge, polygon_px)
+        self._draw_body(walker.hull, HULL, HULL_EDGE, polygon_px)
+        wx0, wx1, wy0, wy1 = water
+        pts = polygon_px([(wx0, max(wy0, bottom)), (wx1, max(wy0, bottom)), (wx1, wy1), (wx0, wy1)])
+        if len(pts) >= 3 and wy1 > bottom:
+            layer = pg.Surface(self.size, pg.SRCALPHA)
+            pg.draw.polygon(layer, WATER_RGBA, pts)
+            surf.blit(layer, (0, 0))
+        i = min(len(x) - 1, int(np.searchsorted(x, finish_x)))
+        base = float(ground[i])
+        pg.draw.line(surf, (0, 0, 0), *to_px([(finish_x, base), (finish_x, base + 50 / s)]), 2)
+
+        if self.mode == "human":
+            self.screen.blit(surf, (0, 0))
+            pg.event.pump()
+            self.clock.tick(self.fps)
+            pg.display.flip()
+            return None
+        return np.transpose(np.array(pg.surfarray.pixels3d(surf)), axes=(1, 0, 2)).copy()
+
+
 def clip_polygon(
     points: Sequence[tuple[float, float]], x_min: float, y_min: float, x_max: float, y_max: float
 ) -> list[tuple[float, float]]:

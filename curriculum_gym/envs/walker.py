@@ -41,20 +41,22 @@ class WalkerTracksEnv(gym.Env, EzPickle):
     ## Action Space
     ``Box(-1, 1, (act_dim,), float32)``: a command per motor of the body, in its order
     (its sign sets the direction, its size the torque): for the bipeds leg by leg, hip
-    then knee (4); 8 to 16 for the other bodies (``cg.BODIES[name].action_dim``).
+    then knee (4); 4 for the fish, 8 to 16 for the other bodies, the climbers' last two being
+    grasp commands (``cg.BODIES[name].action_dim``).
 
     ## Observation Space
     ``Box(-inf, inf, (obs_dim,), float32)``: the reference part's (the hull's) angle,
     angular velocity, horizontal and vertical speed; per motor its angle, its speed and,
     where its part senses the ground (feet, hands), a contact flag; then 10 lidar
-    readings (fraction of the 160/30 range to the terrain) (24 numbers for the bipeds,
-    34 to 54 for the other bodies: ``cg.BODIES[name].obs_dim``).
+    readings (fraction of the 160/30 range to the terrain) (24 numbers for the bipeds, 26 for the fish,
+    32 to 54 for the other bodies: ``cg.BODIES[name].obs_dim``; climbers add 2 per hand before
+    the lidar, 0s here).
 
     ## Rewards
     The change of ``130 * x / SCALE - 5 * |hull angle|`` per step (of the reference
-    part; ``wheel`` and ``chimpanzee`` have no angle term), minus a torque cost per
-    motor; -100 when a critical part (the hull; the chimpanzee's head or chest; none for
-    ``millipede``) touches the ground or the walker leaves the track backwards. ``return_range`` (-150, 350) is what teachers normalise with;
+    part; ``wheel``, the chimpanzees and ``fish`` have no angle term), minus a torque cost per
+    motor and grasp command; -100 when a critical part (the hull; the chimpanzees' head or chest; none for
+    ``millipede``, ``fish`` and ``amphibian``) touches the ground or the walker leaves the track backwards. ``return_range`` (-150, 350) is what teachers normalise with;
     ``mastery_threshold`` 230 counts an episode as mastered.
 
     ## Starting State
@@ -85,7 +87,9 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         track: a track name (``"stumps"``, ``"hexagons"``) or a TrackGenerator.
         body: a body name (one of ``cg.BODIES``: ``"default"``, ``"short"``, ``"quadru"``,
             ``"classic_bipedal"``, ``"small_bipedal"``, ``"big_quadru"``, ``"spider"``,
-            ``"millipede"``, ``"wheel"``, ``"chimpanzee"``) or a
+            ``"millipede"``, ``"wheel"``, ``"chimpanzee"``, ``"fish"``, ``"amphibian"``,
+            ``"climber"``, ``"climber_chest"``; the tracks have no water, so the fish just
+            flops, and no ceiling, so the climbers' grasp commands only cost torque) or a
             :class:`~curriculum_gym.envs.bodies.BodySpec`.
         task_bounds: replaces some or all default bounds: ``{name: (low, high)}``
             or one ``(low, high)`` pair per parameter (e.g. stump height up to 5),

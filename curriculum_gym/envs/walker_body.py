@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from Box2D.b2 import contactListener, fixtureDef, polygonShape, revoluteJointDef
+from Box2D.b2 import circleShape, contactListener, fixtureDef, polygonShape, revoluteJointDef, weldJointDef
 
 from curriculum_gym.envs.bodies import BodySpec, Part
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 GROUND = 0x0001  # collision category of the terrain
 WALKER = 0x0020  # every walker part: parts never collide with each other, only with what their mask names
 PACKAGE = 0x0004
+HAND = "hand"  # first item of a hand sensor's tag: (HAND, walker index, hand index)
 
 
 class Walker:
@@ -30,10 +31,15 @@ class Walker:
     and anchors) at ``(x, y)``.
 
     ``index`` tags its parts for the :class:`ContactTracker`; ``hull_mask`` says what the
-    reference part collides with (the ground, and a package for multi-walker tasks).
+    reference part collides with (the ground, and a package for multi-walker tasks);
+    ``critical`` names the parts whose contact is a fall (default: ``body.critical``;
+    Parkour passes ``body.parkour_critical``).
     ``hull`` is the reference part (the hull of the walkers, the spider's body, the
     chimpanzee's head, the millipede's front segment); ``parts`` the others, in the body's
-    order; ``joints`` the motorised joints, in action order.
+    order; ``joints`` the motorised joints, in action order; ``sensors`` the hand sensors
+    (circle sensors welded to the hands, climbers only), in the body's hand order. The env
+    that lets hands grip sets ``hands`` (an object with ``state()``, e.g. Parkour's
+    :class:`~curriculum_gym.envs.grasping.Grips`); without it the hands read 0.
     """
 
     def __init__(
@@ -46,8 +52,10 @@ class Walker:
         push: float,
         index: int = 0,
         hull_mask: int = GROUND,
+        critical: tuple[str, ...] | None = None,
     ) -> None:
         s = physics.scale
+        critical = body.critical if critical is None else critical
         self.body, self.physics = body, physics
         sensing = [j.child for j in body.motors if j.senses_contact]
         built: dict[str, Any] = {}
@@ -66,7 +74,7 @@ class Walker:
                 position=(x + part.position[0] / s, y + part.position[1] / s),
                 angle=part.angle,
                 fixtures=fixture,
-                userData=(index, sensor, part.name in body.critical),
+                userData=(index, sensor, part.name in critical),
             )
             if reference:
                 built[part.name].ApplyForceToCenter((push, 0.0), True)
@@ -96,15 +104,35 @@ class Walker:
                 sensor = sensing.index(joint.child) if joint.senses_contact else -1
                 self._motors.append((created, float(joint.speed), float(joint.angle_correction), sensor))
         self.joints = [m[0] for m in self._motors]
+        self.sensors: list[Any] = []
+        for j, hand in enumerate(body.hands):
+            centre = (x + hand.position[0] / s, y + hand.position[1] / s)
+            sensor = world.CreateDynamicBody(
+                position=centre,
+                fixtures=fixtureDef(
+                    shape=circleShape(radius=hand.radius / s),
+                    density=1.0,
+                    isSensor=True,
+                    categoryBits=WALKER,
+                    maskBits=GROUND,
+                ),
+                userData=(HAND, index, j),
+            )
+            world.CreateJoint(weldJointDef(bodyA=built[hand.part], bodyB=sensor, anchor=centre))
+            self.sensors.append(sensor)
+        self.hands: Any = None
+        self.grasp: list[float] = [0.0] * len(self.sensors)  # the last grasp commands, one per hand
         self.contacts = [0] * len(sensing)  # touching terrain fixtures, per sensing part
         self.fallen = False
         self._torque = torque
 
     def apply_action(self, action: Any) -> float:
-        """Set motor speeds and torques from ``action`` in [-1, 1]; returns sum(min(|a|, 1)) for the torque cost."""
+        """Set motor speeds and torques from ``action`` in [-1, 1] and keep the grasp commands that follow
+        them (``grasp``); returns sum(min(|a|, 1)) over all of it, grasps included, for the torque cost."""
         acts = action.tolist() if isinstance(action, np.ndarray) else list(action)
-        if len(acts) != len(self._motors):
-            raise ValueError(f"action must have {len(self._motors)} values in [-1, 1]; got {len(acts)}")
+        n = len(self._motors)
+        if len(acts) != n + len(self.sensors):
+            raise ValueError(f"action must have {n + len(self.sensors)} values in [-1, 1]; got {len(acts)}")
         torque, effort = self._torque, 0.0
         for (joint, speed, _, _), a in zip(self._motors, acts):
             if not -np.inf < a < np.inf:
@@ -113,11 +141,18 @@ class Walker:
             joint.motorSpeed = speed if a > 0 else (-speed if a < 0 else 0.0)
             joint.maxMotorTorque = torque * m
             effort += m
+        if self.sensors:
+            self.grasp = acts[n:]
+            for a in self.grasp:
+                if not -np.inf < a < np.inf:
+                    raise ValueError(f"action values must be finite; got {acts}")
+                effort += min(abs(a), 1.0)
         return effort
 
     def state(self) -> list[float]:
         """Reference part's angle, angular velocity, vx, vy; then per motor its angle (+ correction),
-        speed / motor speed and, where its part senses the ground, a contact flag."""
+        speed / motor speed and, where its part senses the ground, a contact flag; then per hand
+        whether it touches something to grip and whether it grips (0s where hands cannot grip)."""
         p, hull, contacts = self.physics, self.hull, self.contacts
         vx, vy = hull.linearVelocity
         state = [
@@ -130,6 +165,8 @@ class Walker:
             state += [joint.angle + correction if correction else joint.angle, joint.speed / speed]
             if sensor >= 0:
                 state.append(1.0 if contacts[sensor] > 0 else 0.0)
+        if self.sensors:
+            state += self.hands.state() if self.hands is not None else [0.0] * (2 * len(self.sensors))
         return state
 
 
@@ -144,7 +181,8 @@ class ContactTracker(contactListener):
     and sees a package hit the ground.
 
     Part tags (Box2D ``userData``): ``(walker index, sensor index or None, critical)``;
-    a package is ``("package",)``; the terrain has none.
+    a package is ``("package",)``; a hand sensor ``(HAND, walker index, hand index)`` (ignored
+    here: grips are the env's business); the terrain has none.
     """
 
     def __init__(self, walkers: list[Walker]) -> None:
@@ -160,6 +198,8 @@ class ContactTracker(contactListener):
             if mine[0] == "package":
                 if delta > 0 and other is None:
                     self.package_dropped = True
+                continue
+            if mine[0] == HAND:
                 continue
             index, sensor, critical = mine
             if sensor is not None:  # sensing parts collide with the terrain only

@@ -82,12 +82,15 @@ def build_terrain(
     """One static body: the flat ground edge and every obstacle of ``task``. Returns the obstacle
     polygons as Box2D keeps them (convex hulls), for lidar and drawing."""
     ground = [(0.0, layout.ground_y), (layout.end_x, layout.ground_y)]
-    fixtures = [fixtureDef(shape=edgeShape(vertices=ground), friction=friction, categoryBits=GROUND)]
+    terrain = world.CreateStaticBody()
+    fixture = fixtureDef(shape=edgeShape(vertices=ground), friction=friction, categoryBits=GROUND)
+    terrain.CreateFixture(fixture)
+    # one definition and one shape for every obstacle: Box2D copies both into each new fixture
+    fixture.shape = shape = polygonShape()
     for poly in track.obstacles(task, rng, layout):
         try:
-            shape = polygonShape(vertices=[tuple(v) for v in poly.tolist()])
+            shape.vertices = poly.tolist()
         except AssertionError:  # degenerate (flat) polygon: Box2D refuses it; it is no obstacle
             continue
-        fixtures.append(fixtureDef(shape=shape, friction=friction, categoryBits=GROUND))
-    terrain = world.CreateStaticBody(fixtures=fixtures)
+        terrain.CreateFixture(fixture)
     return [np.array(f.shape.vertices) for f in terrain.fixtures if isinstance(f.shape, polygonShape)]

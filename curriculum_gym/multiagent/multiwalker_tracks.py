@@ -36,7 +36,7 @@ MAX_REWARD = 1e6
 class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
     """``n_walkers`` walkers (2..4) carry a package over a track made from a task.
 
-    Any body that carries (``BodySpec.carries_package``: not ``wheel`` or ``chimpanzee``)
+    Any body that carries (``BodySpec.carries_package``: not ``wheel``, ``fish`` or the chimpanzees)
     and is at most as wide as the walkers' spacing; the package rests on the reference
     parts ("hulls"). Observations (per agent): its own body state (as in the
     single-agent env: 4 + per motor 2 or 3), its 10 lidar
@@ -45,8 +45,8 @@ class MultiWalkerTracksEnv(ParallelEnv, EzPickle):
     angle; distances are divided by the package length. Rewards: the package's
     forward progress (130 * dx / SCALE) shared by all, each walker's change of
     -5 |hull angle|, minus its torque cost; a walker whose critical part (its hull;
-    the millipede has none) touches the ground gets ``fall_reward``; when the package touches the ground or falls behind the
-    start, or (``terminate_on_fall``) any walker falls, every agent gets
+    the millipede and the amphibian have none) touches the ground gets ``fall_reward``;
+    when the package touches the ground or falls behind the start, or (``terminate_on_fall``) any walker falls, every agent gets
     ``terminate_reward`` and the episode ends (both finite, in [-1e6, 1e6]: ``ValueError``
     at construction otherwise; ``terminate_on_fall`` must be a bool). It also ends when the package
     passes the finish line; ``max_cycles`` steps truncate it. Agents leave ``agents``
