@@ -233,15 +233,17 @@ class Student:
         self.actor = Actor(obs_dim, act_dim, args.hidden)
         self.critic = Critic(obs_dim, act_dim, args.hidden)
         self.critic_target = self.critic.flat.detach().clone()  # the target networks: a flat copy, soft-updated
-        self.log_alpha = torch.tensor([0.0 if args.autotune else math.log(args.alpha)], requires_grad=True)
+        if not args.autotune and not args.alpha >= 0:
+            raise ValueError(f"--alpha must be >= 0 (the fixed entropy temperature), got {args.alpha}")
+        self.log_alpha = torch.zeros(1, requires_grad=True)  # the autotuned temperature starts at 1.0
         self.actor_optimizer = optim.Adam([self.actor.flat], lr=args.learning_rate, fused=True)
         self.critic_optimizer = optim.Adam([self.critic.flat], lr=args.learning_rate, fused=True)
         self.alpha_optimizer = optim.Adam([self.log_alpha], lr=args.learning_rate)
-        self.autotune = args.autotune
+        self.autotune, self.fixed_alpha = args.autotune, args.alpha
         self.target_entropy = -float(act_dim)
 
     def alpha(self) -> float:
-        return self.log_alpha.exp().item()
+        return self.log_alpha.exp().item() if self.autotune else self.fixed_alpha
 
     def update(self, batch: tuple[torch.Tensor, ...], gamma: float, tau: float, alpha: float) -> dict[str, float]:
         """One gradient step of the critics, the actor and the temperature, then the targets' soft update."""
@@ -387,12 +389,14 @@ if __name__ == "__main__":
         state = load_state(run_dir / "agent.ckpt")
         student.load_state_dict(state)
         global_step, student_resets = int(state["global_step"]), int(state.get("student_resets", 0))
+        resumed_learning_starts = int(state.get("learning_starts", 0))
         folder.resume(global_step)  # an episode or evaluation after the checkpoint is redone
     alpha = student.alpha()
     write_run_record(False, global_step)
 
     def save_checkpoint():
-        folder.save({**student.state_dict(), "global_step": global_step, "student_resets": student_resets}, teacher)
+        progress = {"global_step": global_step, "student_resets": student_resets, "learning_starts": learning_starts}
+        folder.save({**student.state_dict(), **progress}, teacher)
 
     def run_evaluation():  # the standard test set on the standard env (no --task-bounds, no --challenge)
         return folder.evaluate(make_eval_policy(student.actor), args, settings, global_step, writer)
@@ -406,7 +410,8 @@ if __name__ == "__main__":
     current_task = np.array(infos["task"], dtype=np.float64)
     autoreset = np.zeros(args.num_envs, dtype=bool)
     next_eval = (global_step // args.eval_every + 1) * args.eval_every if args.eval_every else None
-    learning_starts = global_step + args.batch_size if resuming else args.learning_starts
+    # random steps first (the rest of them on --resume: the replay buffer starts empty again then, so at least a batch)
+    learning_starts = max(resumed_learning_starts, global_step + args.batch_size) if resuming else args.learning_starts
     next_train = global_step + args.train_freq
     start_time, start_cpu, start_step, eval_time = time.time(), time.process_time(), global_step, 0.0
     last_return, losses = None, {}

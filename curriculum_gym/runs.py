@@ -146,20 +146,38 @@ def env_kwargs(args: Any) -> dict[str, Any]:
     return kwargs
 
 
+#: flags a resumed run may change freely (all others come from the run's args.json when left at their default)
+RESUME_FREE = ("total_timesteps", "resume", "progress", "plots", "runs_dir", "exp_name", "torch_threads")
+
+
 def settings_from_run(args: Any, defaults: Any, run_dir: Path) -> None:
-    """On --resume: the run's recorded settings fill the flags left at their default; contradicting ones are an error."""
+    """On --resume: the run's recorded settings fill the flags left at their default; contradicting ones are an error.
+
+    ``run.json``'s settings (``RUN_SETTINGS``: what the run trains on) must not be contradicted;
+    every other flag of ``args.json`` (network sizes, learning rates, ...) fills the flags left
+    at their default, so that a resumed run trains as it started (a given flag wins).
+    """
+    plain = lambda v: list(v) if isinstance(v, tuple) else v  # noqa: E731 (JSON has lists, Args tuples)
+    as_flag = lambda v: tuple(v) if isinstance(v, list) else v  # noqa: E731
+    args_path = run_dir / "args.json"
+    if args_path.exists():
+        recorded_args = json.loads(args_path.read_text())
+        for name, rec in recorded_args.items():
+            if name in RUN_SETTINGS or name in RESUME_FREE or not hasattr(args, name):
+                continue
+            if plain(getattr(args, name)) == plain(getattr(defaults, name)):
+                setattr(args, name, as_flag(rec))
     path = run_dir / "run.json"
     if not path.exists():
         return
     recorded = json.loads(path.read_text()).get("flags", {})
-    plain = lambda v: list(v) if isinstance(v, tuple) else v  # noqa: E731 (JSON has lists, Args tuples)
     conflicts = []
     for name in RUN_SETTINGS:
         if name not in recorded:
             continue
         value, rec = getattr(args, name), recorded[name]
         if plain(value) == plain(getattr(defaults, name)):
-            setattr(args, name, tuple(rec) if isinstance(rec, list) else rec)
+            setattr(args, name, as_flag(rec))
         elif plain(value) != rec:
             conflicts.append(f"--{name.replace('_', '-')} {rec} (given: {value})")
     if conflicts:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import curriculum_gym as cg
+from curriculum_gym.checkpoint import load_state
 
 pytest.importorskip("torch")
 pytest.importorskip("tyro")
@@ -314,6 +315,29 @@ def test_sac_writes_everything_and_resumes(tmp_path, teacher):
     )
     evals = check_run_folder(run_dir, teacher, 3)
     assert [e["step"] for e in evals] == [600, 1200, 1800]
+
+
+@pytest.mark.slow
+def test_sac_resume_keeps_the_runs_own_flags(tmp_path):
+    """--resume alone continues with the run's network sizes, batch, schedule and warm-up (from args.json)."""
+    run_dir = tmp_path / "sac_flags"
+    own = ["--hidden", "16", "16", "--batch-size", "32", "--train-freq", "50", "--gradient-steps", "2"]
+    run("sac_continuous_action.py", run_dir, "--total-timesteps", "300", "--learning-starts", "500", *own)
+    state = load_state(run_dir / "agent.ckpt")
+    assert int(state["learning_starts"]) == 500  # stopped inside the random warm-up
+    run("sac_continuous_action.py", run_dir, "--total-timesteps", "700")  # nothing but the new budget
+    recorded = json.loads((run_dir / "args.json").read_text())
+    assert recorded["hidden"] == [16, 16] and recorded["batch_size"] == 32 and recorded["train_freq"] == 50
+    assert recorded["total_timesteps"] == 700
+    assert int(load_state(run_dir / "agent.ckpt")["global_step"]) == 700
+
+
+def test_sac_fixed_temperature():
+    sac = load_sac_script()
+    assert sac.Student(24, 4, sac.Args(hidden=(8,), autotune=False, alpha=0.0)).alpha() == 0.0  # no entropy bonus
+    assert sac.Student(24, 4, sac.Args(hidden=(8,), autotune=False, alpha=0.3)).alpha() == 0.3
+    with pytest.raises(ValueError, match="--alpha must be >= 0"):
+        sac.Student(24, 4, sac.Args(hidden=(8,), autotune=False, alpha=-1.0))
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from multiprocessing.connection import Client
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -76,6 +77,26 @@ time.sleep(120)
 """
 
 
+def wait_stopped(pid: int, timeout: float = 10.0) -> None:
+    """Until every thread of ``pid`` is stopped (Linux's /proc; elsewhere a short sleep)."""
+    tasks = Path(f"/proc/{pid}/task")
+    if not tasks.exists():
+        time.sleep(0.5)
+        return
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        states = []
+        for task in tasks.iterdir():
+            try:
+                states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+            except OSError:  # a thread that just ended
+                continue
+        if states and all(state in "Tt" for state in states):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop within {timeout} s")
+
+
 def test_a_paused_server_gives_new_clients_a_timeout(tmp_path):
     address_file = tmp_path / "handle.pkl"
     proc = subprocess.Popen([sys.executable, "-c", SERVE_FOREVER, str(address_file)])
@@ -89,6 +110,7 @@ def test_a_paused_server_gives_new_clients_a_timeout(tmp_path):
         handle.timeout = 1.0
         handle.sample()  # served while running
         os.kill(proc.pid, signal.SIGSTOP)
+        wait_stopped(proc.pid)  # (on a busy machine a server thread could otherwise still answer once)
         start = time.time()
         with pytest.raises(TimeoutError):
             handle.sample()  # the connected client
