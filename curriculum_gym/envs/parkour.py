@@ -63,7 +63,7 @@ from curriculum_gym.envs import physics as constants
 from curriculum_gym.envs.bodies import BodySpec, get_body
 from curriculum_gym.envs.grasping import Grips
 from curriculum_gym.envs.parkour_lidar import LIDAR_FANS, ParkourLidar
-from curriculum_gym.envs.physics import Physics, angle_shaping, progress_shaping
+from curriculum_gym.envs.physics import Physics, walker_reward
 from curriculum_gym.envs.terrain.cppn import (
     CPPN,
     GROUND_LIMIT,
@@ -485,18 +485,16 @@ class ParkourEnv(gym.Env, EzPickle):
         obs += fractions.tolist()
         obs += codes.tolist()
 
-        shaping = progress_shaping(px, p)
-        if self.body.head_angle_shaping:
-            shaping += angle_shaping(state[0])
-        reward = 0.0 if self._prev_shaping is None else shaping - self._prev_shaping
-        self._prev_shaping = shaping
-        reward -= self._action_cost * effort
-        terminated = False
-        if walker.fallen or px < 0:
-            reward = constants.FALL_REWARD
-            terminated = True
-        if px > self.finish_x:
-            terminated = True
+        reward, terminated, self._prev_shaping = walker_reward(
+            px,
+            state[0],
+            self._prev_shaping,
+            self._action_cost * effort,
+            walker.fallen,
+            self.finish_x,
+            p,
+            self.body.head_angle_shaping,
+        )
         if self.render_mode == "human":
             self.render()
         return np.array(obs, dtype=np.float32), reward, terminated, False, self._info()

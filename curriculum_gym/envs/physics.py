@@ -60,3 +60,34 @@ def progress_shaping(x: float, physics: Physics) -> float:
 def angle_shaping(angle: float) -> float:
     """The posture part of the shaping: tilting the leading part costs reward."""
     return -ANGLE_PENALTY * abs(angle)
+
+
+def walker_reward(
+    x: float,
+    angle: float,
+    prev_shaping: float | None,
+    action_cost: float,
+    fallen: bool,
+    finish_x: float,
+    physics: Physics,
+    angle_term: bool = True,
+) -> tuple[float, bool, float]:
+    """``(reward, terminated, shaping)`` of one walker's step (BipedalWalker's reward).
+
+    The reward is the change of the shaping (progress, and posture when ``angle_term``)
+    minus ``action_cost``; no change on the first step after a reset (``prev_shaping``
+    None). A fall or a step back past x = 0 gives ``FALL_REWARD`` instead and ends the
+    episode; crossing ``finish_x`` ends it too.
+    """
+    shaping = progress_shaping(x, physics)
+    if angle_term:
+        shaping += angle_shaping(angle)
+    reward = 0.0 if prev_shaping is None else shaping - prev_shaping
+    reward -= action_cost
+    terminated = False
+    if fallen or x < 0:
+        reward = FALL_REWARD
+        terminated = True
+    if x > finish_x:
+        terminated = True
+    return reward, terminated, shaping

@@ -19,7 +19,7 @@ from gymnasium.utils import EzPickle
 from curriculum_gym.envs import physics as constants
 from curriculum_gym.envs.bodies import BodySpec, get_body
 from curriculum_gym.envs.lidar import TerrainLidar
-from curriculum_gym.envs.physics import Physics, angle_shaping, progress_shaping
+from curriculum_gym.envs.physics import Physics, walker_reward
 from curriculum_gym.envs.terrain import TrackGenerator, get_track
 from curriculum_gym.envs.walker_body import ContactTracker, Walker
 from curriculum_gym.envs.world import build_world, read_only, reset_task, track_layout
@@ -244,18 +244,16 @@ class WalkerTracksEnv(gym.Env, EzPickle):
         state = walker.state()
         state += lidar.tolist()
 
-        shaping = progress_shaping(px, p)
-        if self.body.head_angle_shaping:
-            shaping += angle_shaping(state[0])
-        reward = 0.0 if self._prev_shaping is None else shaping - self._prev_shaping
-        self._prev_shaping = shaping
-        reward -= self._action_cost * effort
-        terminated = False
-        if walker.fallen or px < 0:
-            reward = constants.FALL_REWARD
-            terminated = True
-        if px > self.finish_x:
-            terminated = True
+        reward, terminated, self._prev_shaping = walker_reward(
+            px,
+            state[0],
+            self._prev_shaping,
+            self._action_cost * effort,
+            walker.fallen,
+            self.finish_x,
+            p,
+            self.body.head_angle_shaping,
+        )
         if self.render_mode == "human":
             self.render()
         return np.array(state, dtype=np.float32), reward, terminated, False, self._info()
