@@ -7,11 +7,12 @@ eval.json, episodes.npz and the curriculum plots.
 
 The algorithm is CleanRL's ppo_continuous_action (same losses, observation and
 reward normalisation, GAE, clipping); what differs is how it uses the CPU:
-- optionally, a share of the envs steps in a worker process (another core) while
-  this process steps the rest and runs the policy (`--env-workers 1`);
+- a worker process (the second core) plays half the envs with a copy of the
+  policy while this process plays the other half: one message each way per
+  rollout (`--env-workers 1`, the default; 0 keeps every env in this process);
 - Gymnasium's SAME_STEP autoreset: no step of the rollout is wasted on a reset;
-- the rollout goes to preallocated numpy buffers, one policy forward per vector
-  step under `torch.inference_mode()`, GAE in numpy;
+- the rollouts play the policy in numpy (a batch of a few observations costs
+  torch more in per-op overhead than in arithmetic), GAE in numpy;
 - the Gaussian's log-density and entropy are written out (fewer ops than
   `torch.distributions.Normal`), each epoch permutes the batch once (the
   minibatches are slices), and all parameters live in one flat tensor, so that
@@ -80,13 +81,14 @@ class Args:
     """parallel envs (one teacher serves them all)"""
 
     # how the machine is used
-    env_workers: int = 0
-    """worker processes that each step a share of the envs while this process steps its own share and runs the
-    policy (0: every env in this process, one core; on 2 cores a worker measured slower than none, its pipe round
-    trip per vector step costing what it saves: benchmarks/training_throughput.py)"""
+    env_workers: int = 1
+    """worker processes that each play a share of the envs with a copy of the policy while this process plays its
+    own share (one message each way per rollout; 1 uses a second core: about 1.15x the steps/s of 0 on 2 cores,
+    benchmarks/training_throughput.py). 0: every env in this process, one core (use it when every core runs
+    its own training run, as benchmarks/learning.py does). Within a rollout, each process normalises observations
+    with statistics updated by its own envs; after it, the learner's statistics take in every observation"""
     local_envs: int = -1
-    """with env workers: how many envs this process steps itself (-1: num_envs // 2 - 1, at least 1; this process
-    also runs the policy, so it takes fewer envs than a worker)"""
+    """with env workers: how many envs this process plays itself (-1: an equal share, num_envs // (env_workers + 1))"""
     torch_threads: int = 1
     """torch's intra-op threads (0: torch's default, one per core); one is fastest for these small networks"""
 
@@ -166,75 +168,142 @@ def sync_envs(args: Args, teacher, indices, run_dir: Path) -> gym.vector.SyncVec
     )
 
 
-def env_worker(remote, args: Args, teacher, indices: list[int], run_dir: Path):
-    """Runs in a worker process: steps its share of the envs whenever the learner sends their actions."""
-    envs = sync_envs(args, teacher, indices, run_dir)
+def normalized(obs_rms: RunningMeanStd, raw_obs: np.ndarray, epsilon: float = 1e-8) -> np.ndarray:
+    """Observations normalised as Gymnasium's NormalizeObservation does, then clipped to +-10."""
+    return np.clip((raw_obs - obs_rms.mean) / np.sqrt(obs_rms.var + epsilon), -10, 10).astype(np.float32)
+
+
+class Rollouts:
+    """Plays a vector env with the current stochastic policy, `num_steps` vector steps at a time.
+
+    The same code runs in this process and in each env worker. The observation
+    statistics are updated with every new observation (Gymnasium's
+    NormalizeObservation), here with this share of the envs only; the learner
+    merges the workers' observations into its statistics after each rollout.
+    Rewards come back raw: the learner normalises them, in step order, after the
+    rollout (they do not change the actions).
+    """
+
+    def __init__(self, envs: gym.vector.SyncVectorEnv, rng: np.random.Generator):
+        self.envs, self.rng = envs, rng  # rng: the policy's action noise
+        self.raw_obs: np.ndarray | None = None  # after a reset: not yet normalised
+        self.next_obs: np.ndarray | None = None
+        self.next_done = np.zeros(envs.num_envs, dtype=np.float32)
+
+    def reset(self, seed: int):
+        self.raw_obs, infos = self.envs.reset(seed=seed)
+        self.next_obs, self.next_done[:] = None, 0.0
+        return self.raw_obs, infos["task"]
+
+    def collect(self, agent: Agent, obs_rms: RunningMeanStd, num_steps: int) -> dict[str, np.ndarray]:
+        if self.next_obs is None:  # the first rollout after a reset: obs_rms has already seen these observations
+            self.next_obs = normalized(obs_rms, self.raw_obs)
+        space, n, policy = self.envs.single_action_space, self.envs.num_envs, numpy_policy(agent, self.rng)
+        out = {
+            "obs": np.zeros((num_steps, n, self.next_obs.shape[1]), dtype=np.float32),
+            "raw_obs": np.zeros((num_steps, n, self.next_obs.shape[1]), dtype=self.envs.single_observation_space.dtype),
+            "rewards": np.zeros((num_steps, n)),
+            "actions": np.zeros((num_steps, n, space.shape[0]), dtype=np.float32),
+            "tasks": np.full((num_steps, n, self.envs.envs[0].unwrapped.task_space.dim), np.nan),
+            **{k: np.zeros((num_steps, n), dtype=np.float32) for k in ("logprobs", "values", "dones")},
+            **{k: np.zeros((num_steps, n), dtype=bool) for k in ("terminations", "truncations")},
+        }
+        for step in range(num_steps):
+            out["obs"][step], out["dones"][step] = self.next_obs, self.next_done
+            out["actions"][step], out["logprobs"][step], out["values"][step] = policy(self.next_obs)
+            raw_obs, reward, terminations, truncations, infos = self.envs.step(
+                np.clip(out["actions"][step], space.low, space.high)
+            )
+            done = np.logical_or(terminations, truncations)
+            out["rewards"][step], out["terminations"][step], out["truncations"][step] = (
+                reward,
+                terminations,
+                truncations,
+            )
+            if done.any():  # SAME_STEP autoreset: those envs have started their next episode, on a new task
+                out["tasks"][step, done] = infos["task"][done]
+            out["raw_obs"][step] = raw_obs
+            obs_rms.update(raw_obs)
+            self.next_obs, self.next_done = normalized(obs_rms, raw_obs), done.astype(np.float32)
+        out["next_value"] = policy(self.next_obs)[2]
+        out["next_done"] = self.next_done.copy()
+        return out
+
+
+def env_worker(remote, args: Args, teacher, indices: list[int], run_dir: Path, seed: list[int]):
+    """Runs in a worker process: plays whole rollouts of its share of the envs with the policy the learner sends.
+
+    One message each way per rollout (the policy's parameters and the observation
+    statistics in, the rollout out), so the worker and the learner play at the same
+    time without a round trip per step.
+    """
+    torch.set_num_threads(1)
+    rollouts = Rollouts(sync_envs(args, teacher, indices, run_dir), np.random.default_rng(seed))
+    space = rollouts.envs.single_observation_space
+    agent = Agent(space.shape[0], rollouts.envs.single_action_space.shape[0], args.hidden)
+    flat_params, obs_rms = flatten_parameters(agent), RunningMeanStd(shape=space.shape)
     try:
         while True:
             command, data = remote.recv()
-            if command == "step":
-                obs, reward, terminations, truncations, infos = envs.step(data)
-                remote.send((obs, reward, terminations, truncations, infos.get("task")))
+            if command == "rollout":
+                params, obs_rms.mean, obs_rms.var, obs_rms.count = data
+                flat_params.data.copy_(torch.from_numpy(params))
+                remote.send(rollouts.collect(agent, obs_rms, args.num_steps))
             elif command == "reset":
-                obs, infos = envs.reset(seed=data)
-                remote.send((obs, infos["task"]))
+                remote.send(rollouts.reset(data))
             else:
                 break
     finally:
-        envs.close()
+        rollouts.envs.close()
 
 
 class Envs:
-    """`num_envs` envs: this process steps the first ones while worker processes step the others, at the same time.
+    """`num_envs` envs: this process plays the first share while worker processes play the others, at the same time.
 
-    `step` returns obs, reward, terminations, truncations and, for each env that
-    was reset (SAME_STEP: the envs whose episode just ended), its new task.
+    `collect` returns one rollout of all envs (arrays of shape (num_steps, num_envs, ...)).
     """
 
     def __init__(self, args: Args, teacher, run_dir: Path):
         n_local = args.num_envs
         if args.env_workers:
-            n_local = args.local_envs if args.local_envs >= 0 else max(1, args.num_envs // 2 - 1)
-        self.local = sync_envs(args, teacher, range(n_local), run_dir)
-        self.single_observation_space = self.local.single_observation_space
-        self.single_action_space = self.local.single_action_space
-        self.workers = []  # (the slice of envs it steps, its pipe, its process)
+            n_local = args.local_envs if args.local_envs >= 0 else max(1, args.num_envs // (args.env_workers + 1))
+        self.local = Rollouts(sync_envs(args, teacher, range(n_local), run_dir), np.random.default_rng(args.seed))
+        self.single_observation_space = self.local.envs.single_observation_space
+        self.single_action_space = self.local.envs.single_action_space
+        self.workers = []  # (the slice of envs it plays, its pipe, its process)
         ctx = mp.get_context("spawn")  # a fresh interpreter: no fork of this process's threads
-        for indices in np.array_split(np.arange(n_local, args.num_envs), args.env_workers or 1):
+        shares = np.array_split(np.arange(n_local, args.num_envs), args.env_workers or 1)
+        for k, indices in enumerate(shares):
             if len(indices):
                 remote, child = ctx.Pipe()
+                seed = [args.seed, k + 1]  # the worker's action noise
                 process = ctx.Process(
-                    target=env_worker, args=(child, args, teacher, indices.tolist(), run_dir), daemon=True
+                    target=env_worker, args=(child, args, teacher, indices.tolist(), run_dir, seed), daemon=True
                 )
                 process.start()
                 child.close()
                 self.workers.append((slice(int(indices[0]), int(indices[-1]) + 1), remote, process))
-        self.tasks = np.full((args.num_envs, self.local.envs[0].unwrapped.task_space.dim), np.nan)
 
     def reset(self, seed: int):
         for envs, remote, _ in self.workers:  # env i is seeded with seed + i, as in one SyncVectorEnv
             remote.send(("reset", seed + envs.start))
-        obs, infos = self.local.reset(seed=seed)
-        results = [(obs, infos["task"])] + [remote.recv() for _, remote, _ in self.workers]
+        results = [self.local.reset(seed)] + [remote.recv() for _, remote, _ in self.workers]
         return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
 
-    def step(self, actions: np.ndarray):
-        for envs, remote, _ in self.workers:  # the workers step while this process steps its own envs
-            remote.send(("step", actions[envs]))
-        obs, reward, terminations, truncations, infos = self.local.step(actions[: self.local.num_envs])
-        results = [(obs, reward, terminations, truncations, infos.get("task"))]
-        results += [remote.recv() for _, remote, _ in self.workers]
-        self.tasks[:] = np.nan
-        for envs, result in zip([slice(0, self.local.num_envs)] + [w[0] for w in self.workers], results):
-            if result[4] is not None:
-                self.tasks[envs] = result[4]
-        return *(np.concatenate([r[k] for r in results]) for k in range(4)), self.tasks
+    def collect(self, agent: Agent, flat_params: torch.Tensor, obs_rms: RunningMeanStd, num_steps: int):
+        stats = (flat_params.detach().numpy(), obs_rms.mean, obs_rms.var, obs_rms.count)
+        for _, remote, _ in self.workers:  # the workers play their envs while this process plays its own
+            remote.send(("rollout", stats))
+        results = [self.local.collect(agent, obs_rms, num_steps)] + [remote.recv() for _, remote, _ in self.workers]
+        for result in results[1:]:  # the workers' observations join this process's statistics
+            obs_rms.update(result["raw_obs"].reshape(-1, result["raw_obs"].shape[-1]))
+        return {k: np.concatenate([r[k] for r in results], axis=-1 if k.startswith("next") else 1) for k in results[0]}
 
     def close(self):
         for _, remote, process in self.workers:
             remote.send(("close", None))
             process.join(timeout=10)
-        self.local.close()
+        self.local.envs.close()
 
 
 def layer_init(layer, std=2**0.5, bias_const=0.0):
@@ -281,6 +350,31 @@ class Agent(nn.Module):
 
 
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def numpy_policy(agent: Agent, rng: np.random.Generator):
+    """`agent.get_action_and_value(x)` (sampling) in numpy: action, log-probability and value, for playing.
+
+    At a batch of a few envs the torch version's time goes to per-op overhead
+    (about 200 us a call against 60 us here). The arrays are views of the
+    agent's parameters, so the policy follows updates made in place.
+    """
+    actor = [(layer.weight.detach().numpy().T, layer.bias.detach().numpy()) for layer in agent.actor_mean[::2]]
+    critic = [(layer.weight.detach().numpy().T, layer.bias.detach().numpy()) for layer in agent.critic[::2]]
+    logstd = agent.actor_logstd.detach().numpy()[0]
+
+    def mlp(layers, x):
+        for w, b in layers[:-1]:
+            x = np.tanh(x @ w + b)
+        return x @ layers[-1][0] + layers[-1][1]
+
+    def policy(x: np.ndarray):
+        mean = mlp(actor, x)
+        noise = rng.standard_normal(mean.shape, dtype=np.float32)
+        logprob = -0.5 * np.square(noise).sum(1) - (logstd.sum() + HALF_LOG_2PI * mean.shape[1])
+        return mean + np.exp(logstd) * noise, logprob, mlp(critic, x)[:, 0]
+
+    return policy
 
 
 def flatten_parameters(module: nn.Module) -> nn.Parameter:
@@ -352,13 +446,8 @@ if __name__ == "__main__":
     # normalisation as Gymnasium's NormalizeObservation / NormalizeReward (+ clipping at 10) compute them
     envs = Envs(args, shared_teacher, run_dir)
     obs_dim, act_dim = envs.single_observation_space.shape[0], envs.single_action_space.shape[0]
-    act_low, act_high = envs.single_action_space.low, envs.single_action_space.high
     obs_rms, return_rms, epsilon = RunningMeanStd(shape=(obs_dim,)), RunningMeanStd(shape=()), 1e-8
     discounted_return = np.zeros(args.num_envs)
-
-    def normalize_obs(raw_obs):
-        obs_rms.update(raw_obs)
-        return np.clip((raw_obs - obs_rms.mean) / np.sqrt(obs_rms.var + epsilon), -10, 10).astype(np.float32)
 
     def normalize_reward(reward, terminated, done):
         discounted_return[:] = discounted_return * args.gamma * (1 - terminated) + reward
@@ -415,13 +504,8 @@ if __name__ == "__main__":
         return folder.evaluate(policy, args, settings, global_step, writer)
 
     # ALGO Logic: Storage setup
-    # preallocated numpy buffers; the update reads them through torch.from_numpy (no copies)
-    obs = np.zeros((args.num_steps, args.num_envs, obs_dim), dtype=np.float32)
-    actions = np.zeros((args.num_steps, args.num_envs, act_dim), dtype=np.float32)
-    logprobs = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
-    rewards = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
-    dones = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
-    values = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)
+    # each rollout comes as numpy arrays; the update reads them through torch.from_numpy (no copies)
+    rewards = np.zeros((args.num_steps, args.num_envs), dtype=np.float32)  # normalised
 
     batch_size = args.num_envs * args.num_steps
     minibatch_size = batch_size // args.num_minibatches
@@ -432,7 +516,7 @@ if __name__ == "__main__":
     # TRY NOT TO MODIFY: start the game
     raw_obs, current_task = envs.reset(seed=args.seed + start_iteration)  # current_task: the task each env is playing
     current_task = np.array(current_task, dtype=np.float64)
-    next_obs, next_done = normalize_obs(raw_obs), np.zeros(args.num_envs, dtype=np.float32)
+    obs_rms.update(raw_obs)  # every env's first observation (the rollouts normalise them)
     episode_return, episode_length = np.zeros(args.num_envs), np.zeros(args.num_envs, dtype=np.int64)
     start_time, start_cpu, start_step, eval_time, last_return = (
         time.time(),
@@ -458,20 +542,13 @@ if __name__ == "__main__":
         if args.anneal_lr:
             optimizer.param_groups[0]["lr"] = (1.0 - (iteration - 1.0) / num_iterations) * args.learning_rate
         sampled_tasks = []
-        for step in range(args.num_steps):
+        rollout = envs.collect(agent, flat_params, obs_rms, args.num_steps)  # every env, args.num_steps steps
+        obs, actions, logprobs, values, dones = (rollout[k] for k in ("obs", "actions", "logprobs", "values", "dones"))
+        for step in range(args.num_steps):  # in step order: reward normalisation and the episodes that ended
             global_step += args.num_envs
-            obs[step], dones[step] = next_obs, next_done
-
-            # ALGO LOGIC: action logic
-            with torch.inference_mode():
-                action, logprob, _, value = agent.get_action_and_value(torch.from_numpy(next_obs))
-            actions[step], logprobs[step], values[step] = action.numpy(), logprob.numpy(), value.numpy()
-
-            # TRY NOT TO MODIFY: execute the game and log data.
-            raw_obs, reward, terminations, truncations, tasks = envs.step(np.clip(actions[step], act_low, act_high))
-            done = np.logical_or(terminations, truncations)
+            reward, terminations = rollout["rewards"][step], rollout["terminations"][step]
+            done = np.logical_or(terminations, rollout["truncations"][step])
             rewards[step] = normalize_reward(reward, terminations, done)
-            next_obs, next_done = normalize_obs(raw_obs), done.astype(np.float32)
             episode_return += reward
             episode_length += 1
             for i in np.flatnonzero(done):  # episode over; env i has already started its next one (SAME_STEP)
@@ -480,13 +557,12 @@ if __name__ == "__main__":
                 writer.add_scalar("charts/episodic_return", ret, global_step)
                 writer.add_scalar("charts/episodic_length", length, global_step)
                 last_return = ret
-                current_task[i] = tasks[i]  # the new episode's task
+                current_task[i] = rollout["tasks"][step, i]  # the new episode's task
                 sampled_tasks.append(current_task[i].copy())
             episode_return[done], episode_length[done] = 0.0, 0
 
         # bootstrap value if not done (GAE, in numpy)
-        with torch.inference_mode():
-            next_value = agent.get_value(torch.from_numpy(next_obs)).numpy().reshape(-1)
+        next_value, next_done = rollout["next_value"], rollout["next_done"]
         advantages = np.zeros_like(rewards)
         lastgaelam = 0.0
         for t in reversed(range(args.num_steps)):

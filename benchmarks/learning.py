@@ -7,7 +7,8 @@ Run:  python benchmarks/learning.py --teachers alp-gmm random --seeds 4 --total-
       python benchmarks/learning.py ... -- --eval-tasks 10       # after --: flags for every run of the baseline
 
 Every (teacher, seed) runs the chosen baseline script (PPO by default) as its own
-process with one torch thread, evaluating on the fixed test set every --eval-every
+process with one torch thread (PPO: every env in that process, --env-workers 0, unless
+given after --), evaluating on the fixed test set every --eval-every
 steps: --workers local processes at a time, or, with --ray-address (auto, ray://...,
 or local), each run as a Ray task of one CPU that runs the same command (on a
 cluster, this repository, its Python environment and --out must be at the same
@@ -146,6 +147,8 @@ def baseline_command(args: argparse.Namespace, teacher: str, seed: int, run_dir:
         cmd += ["--teacher-options", *options]
     if args.task_bounds:
         cmd += ["--task-bounds", *(str(b) for b in args.task_bounds)]
+    if args.algo == "ppo" and "--env-workers" not in args.baseline_args:
+        cmd += ["--env-workers", "0"]  # one core per run: the runs themselves fill the machine
     return cmd + args.baseline_args
 
 

@@ -24,8 +24,9 @@ only (ours: the training loop, without the final evaluation; SB3: `learn()`).
 Rows:
 - `sb3 PPO`: Stable-Baselines3 with a DummyVecEnv (envs stepped in the same process).
 - `ours, sync envs`: our script with every env in its own process too (`--env-workers 0`: one core).
-- `ours, env worker`: the same settings; a worker process (the second core) steps 5 of the
-  8 envs while the learner process steps the other 3 and runs the policy (`--env-workers 1`).
+- `ours, env worker`: the same settings; a worker process (the second core) plays 4 of the
+  8 envs with its own copy of the policy while the learner process plays the other 4
+  (`--env-workers 1`: one message each way per rollout).
 - `ours, defaults`: our script with all its defaults (what `python baselines/ppo_continuous_action.py` runs).
 
 Besides steps/s of wall time, each run reports steps per CPU second of its

@@ -140,6 +140,9 @@ def test_ppo_with_a_fixed_task(tmp_path, env_workers):
     check_run_folder(run_dir, "none", 1)
     with np.load(run_dir / "episodes.npz") as f:
         assert np.all(f["task"] == [0.5, 2.0])
+    # the observation statistics saw every observation once, the worker's included: 2 first ones + 2048 steps
+    state = load_state(run_dir / "agent.ckpt")
+    assert state["obs_count"] == pytest.approx(2 + 2048, abs=1e-3)
 
 
 def load_ppo_script():
@@ -180,6 +183,27 @@ def test_ppo_gaussian_and_flat_parameters_match_torch():
     torch.testing.assert_close(flat.grad, torch.cat([p.grad.reshape(-1) for p in reference.parameters()]))
     torch.optim.Adam([flat], lr=0.1).step()  # updating the flat parameter updates the agent's
     assert not torch.equal(agent.critic[0].weight, reference.critic[0].weight)
+
+
+def test_ppo_numpy_policy_matches_the_torch_agent_and_follows_its_updates():
+    """The rollouts play with a numpy copy of the policy: same log-probability and value as the torch agent."""
+    import torch
+
+    ppo = load_ppo_script()
+    torch.manual_seed(0)
+    agent = ppo.Agent(24, 4, 32)
+    flat = ppo.flatten_parameters(agent)
+    policy = ppo.numpy_policy(agent, np.random.default_rng(0))
+    for _ in range(2):  # the second time after an in-place update of the flat parameters
+        with torch.no_grad():
+            flat.add_(0.1 * torch.randn_like(flat))
+        x = np.random.default_rng(1).standard_normal((16, 24)).astype(np.float32)
+        action, logprob, value = policy(x)
+        assert action.dtype == logprob.dtype == value.dtype == np.float32
+        with torch.no_grad():
+            _, torch_logprob, _, torch_value = agent.get_action_and_value(torch.from_numpy(x), torch.from_numpy(action))
+        np.testing.assert_allclose(logprob, torch_logprob.numpy(), rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(value, torch_value.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def load_sac_script():

@@ -92,14 +92,17 @@ class WalkerRenderer:
         pg.draw.line(surf, (0, 0, 0), *to_px([(finish_x, ground_y), (finish_x, ground_y + 50 / s)]), 2)
         flag = [(finish_x, ground_y + 50 / s), (finish_x, ground_y + 40 / s), (finish_x + 25 / s, ground_y + 45 / s)]
         pg.draw.polygon(surf, (230, 51, 0), to_px(flag))
+        return self._present(surf)
 
+    def _present(self, surf: Any) -> np.ndarray | None:
+        """Shows the drawn frame in the window ("human") or returns it as an RGB array."""
         if self.mode == "human":
             self.screen.blit(surf, (0, 0))
-            pg.event.pump()
+            self.pygame.event.pump()
             self.clock.tick(self.fps)
-            pg.display.flip()
+            self.pygame.display.flip()
             return None
-        return np.transpose(np.array(pg.surfarray.pixels3d(surf)), axes=(1, 0, 2)).copy()
+        return np.transpose(np.array(self.pygame.surfarray.pixels3d(surf)), axes=(1, 0, 2)).copy()
 
     def _draw_body(self, body: Any, fill, edge, to_px) -> None:
         trans = body.transform
@@ -184,14 +187,7 @@ class ParkourRenderer(WalkerRenderer):
         i = min(len(x) - 1, int(np.searchsorted(x, finish_x)))
         base = float(ground[i])
         pg.draw.line(surf, (0, 0, 0), *to_px([(finish_x, base), (finish_x, base + 50 / s)]), 2)
-
-        if self.mode == "human":
-            self.screen.blit(surf, (0, 0))
-            pg.event.pump()
-            self.clock.tick(self.fps)
-            pg.display.flip()
-            return None
-        return np.transpose(np.array(pg.surfarray.pixels3d(surf)), axes=(1, 0, 2)).copy()
+        return self._present(surf)
 
 
 def clip_polygon(
