@@ -74,7 +74,8 @@ class Args:
     reset_student_every: int | None = None
     """forgetting student: new networks, optimiser and normalisation statistics every N steps, the teacher keeps its state (None: never, or the challenge's share of --total-timesteps, 35 % for forgetting-student)"""
     seed: int = 1
-    """seed of python, numpy, torch, the teacher and the envs"""
+    """seed of python, numpy, torch, the teacher and the envs (a run repeats exactly with --env-workers 0; with env
+    workers and a teacher, the order in which envs in different processes reach the teacher depends on timing)"""
     total_timesteps: int = 1_000_000
     """env steps to train for (rounded down to whole rollouts of num_envs x num_steps)"""
     num_envs: int = 8
@@ -83,8 +84,8 @@ class Args:
     # how the machine is used
     env_workers: int = 1
     """worker processes that each play a share of the envs with a copy of the policy while this process plays its
-    own share (one message each way per rollout; 1 uses a second core: about 1.15x the steps/s of 0 on 2 cores,
-    benchmarks/training_throughput.py). 0: every env in this process, one core (use it when every core runs
+    own share (one message each way per rollout; 1 uses a second core: 1.04-1.14x the steps/s of 0 on 2 cores in
+    benchmarks/training_throughput.py, and less CPU time in this process). 0: every env in this process, one core (use it when every core runs
     its own training run, as benchmarks/learning.py does). Within a rollout, each process normalises observations
     with statistics updated by its own envs; after it, the learner's statistics take in every observation"""
     local_envs: int = -1
@@ -237,6 +238,8 @@ def env_worker(remote, args: Args, teacher, indices: list[int], run_dir: Path, s
     statistics in, the rollout out), so the worker and the learner play at the same
     time without a round trip per step.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a signal to the process group is for the learner, which
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # checkpoints and then closes this worker
     torch.set_num_threads(1)
     rollouts = Rollouts(sync_envs(args, teacher, indices, run_dir), np.random.default_rng(seed))
     space = rollouts.envs.single_observation_space
@@ -264,9 +267,15 @@ class Envs:
     """
 
     def __init__(self, args: Args, teacher, run_dir: Path):
+        if args.env_workers < 0:
+            raise ValueError(f"--env-workers must be >= 0, got {args.env_workers}")
         n_local = args.num_envs
         if args.env_workers:
             n_local = args.local_envs if args.local_envs >= 0 else max(1, args.num_envs // (args.env_workers + 1))
+            if not 1 <= n_local <= args.num_envs:
+                raise ValueError(
+                    f"--local-envs must be -1 or between 1 and --num-envs ({args.num_envs}), got {n_local}"
+                )
         self.local = Rollouts(sync_envs(args, teacher, range(n_local), run_dir), np.random.default_rng(args.seed))
         self.single_observation_space = self.local.envs.single_observation_space
         self.single_action_space = self.local.envs.single_action_space
@@ -285,23 +294,49 @@ class Envs:
                 self.workers.append((slice(int(indices[0]), int(indices[-1]) + 1), remote, process))
 
     def reset(self, seed: int):
-        for envs, remote, _ in self.workers:  # env i is seeded with seed + i, as in one SyncVectorEnv
-            remote.send(("reset", seed + envs.start))
-        results = [self.local.reset(seed)] + [remote.recv() for _, remote, _ in self.workers]
+        for worker in self.workers:  # env i is seeded with seed + i, as in one SyncVectorEnv
+            self.send(worker, ("reset", seed + worker[0].start))
+        results = [self.local.reset(seed)] + [self.receive(worker) for worker in self.workers]
         return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
 
     def collect(self, agent: Agent, flat_params: torch.Tensor, obs_rms: RunningMeanStd, num_steps: int):
         stats = (flat_params.detach().numpy(), obs_rms.mean, obs_rms.var, obs_rms.count)
-        for _, remote, _ in self.workers:  # the workers play their envs while this process plays its own
-            remote.send(("rollout", stats))
-        results = [self.local.collect(agent, obs_rms, num_steps)] + [remote.recv() for _, remote, _ in self.workers]
+        for worker in self.workers:  # the workers play their envs while this process plays its own
+            self.send(worker, ("rollout", stats))
+        results = [self.local.collect(agent, obs_rms, num_steps)] + [self.receive(worker) for worker in self.workers]
         for result in results[1:]:  # the workers' observations join this process's statistics
             obs_rms.update(result["raw_obs"].reshape(-1, result["raw_obs"].shape[-1]))
         return {k: np.concatenate([r[k] for r in results], axis=-1 if k.startswith("next") else 1) for k in results[0]}
 
+    @staticmethod
+    def send(worker, message) -> None:
+        try:
+            worker[1].send(message)
+        except OSError:
+            raise Envs.died(worker) from None
+
+    @staticmethod
+    def receive(worker):
+        try:
+            return worker[1].recv()
+        except (EOFError, OSError):
+            raise Envs.died(worker) from None
+
+    @staticmethod
+    def died(worker) -> RuntimeError:
+        envs, _, process = worker
+        process.join(timeout=1)
+        return RuntimeError(
+            f"the env worker playing envs {envs.start}-{envs.stop - 1} died (exit code {process.exitcode}); "
+            "its traceback, if any, is above"
+        )
+
     def close(self):
         for _, remote, process in self.workers:
-            remote.send(("close", None))
+            try:
+                remote.send(("close", None))
+            except OSError:  # it has died already
+                pass
             process.join(timeout=10)
         self.local.envs.close()
 

@@ -147,7 +147,17 @@ def env_kwargs(args: Any) -> dict[str, Any]:
 
 
 #: flags a resumed run may change freely (all others come from the run's args.json when left at their default)
-RESUME_FREE = ("total_timesteps", "resume", "progress", "plots", "runs_dir", "exp_name", "torch_threads")
+RESUME_FREE = (  # how the machine is used, not what is learned: a resumed run takes them from its command line
+    "total_timesteps",
+    "resume",
+    "progress",
+    "plots",
+    "runs_dir",
+    "exp_name",
+    "torch_threads",
+    "env_workers",
+    "local_envs",
+)
 
 
 def settings_from_run(args: Any, defaults: Any, run_dir: Path) -> None:

@@ -145,6 +145,14 @@ def test_ppo_with_a_fixed_task(tmp_path, env_workers):
     assert state["obs_count"] == pytest.approx(2 + 2048, abs=1e-3)
 
 
+def test_ppo_refuses_a_bad_share_of_local_envs(tmp_path):
+    cmd = [sys.executable, "-W", "ignore", str(ROOT / "baselines" / "ppo_continuous_action.py")]
+    cmd += ["--teacher", "none", "--num-envs", "2", "--env-workers", "1", "--local-envs", "3", "--no-progress"]
+    out = subprocess.run([*cmd, "--runs-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    assert "--local-envs must be -1 or between 1 and --num-envs (2), got 3" in out.stderr
+
+
 def load_ppo_script():
     spec = importlib.util.spec_from_file_location(
         "ppo_continuous_action", ROOT / "baselines" / "ppo_continuous_action.py"
